@@ -1,0 +1,480 @@
+package io.github.keystoneauthfilter;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The filter's settings: immutable, built with {@link #builder()} (programmatic and Spring use) or
+ * from init-params named as keystonemiddleware's {@code [keystone_authtoken]} options (see {@link
+ * KeystoneAuthFilter}). Each setter rejects a bad value at once with a message naming the option
+ * and the value; {@link Builder#build()} rejects missing required options.
+ */
+public final class KeystoneAuthConfig {
+  /** Default of {@code user_domain_name} and {@code project_domain_name}. */
+  public static final String DEFAULT_DOMAIN_NAME = "Default";
+
+  /** Default of {@code token_cache_time}: 300 s, as keystonemiddleware. */
+  public static final Duration DEFAULT_TOKEN_CACHE_TIME = Duration.ofSeconds(300);
+
+  /** Default of {@code token_cache_max_entries}. */
+  public static final long DEFAULT_TOKEN_CACHE_MAX_ENTRIES = 10_000;
+
+  /** Default of {@code http_connect_timeout}. keystonemiddleware has none (waits forever). */
+  public static final Duration DEFAULT_HTTP_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Default of {@code http_request_timeout}: the longest wait for one Keystone answer. */
+  public static final Duration DEFAULT_HTTP_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Default of {@code failover_deadline}: the longest one request spends on Keystone in all. */
+  public static final Duration DEFAULT_FAILOVER_DEADLINE = Duration.ofSeconds(10);
+
+  /** Default of {@code failover_failure_threshold}. */
+  public static final int DEFAULT_FAILOVER_FAILURE_THRESHOLD = 3;
+
+  /** Default of {@code failover_open_seconds}. */
+  public static final Duration DEFAULT_FAILOVER_OPEN = Duration.ofSeconds(5);
+
+  /** Default of {@code failover_max_open_seconds}. */
+  public static final Duration DEFAULT_FAILOVER_MAX_OPEN = Duration.ofSeconds(60);
+
+  /** Default of {@code http_max_connections_per_endpoint}. */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 32;
+
+  private final List<URI> authUrls;
+  private final String username;
+  private final String password;
+  private final String projectName;
+  private final String userDomainName;
+  private final String projectDomainName;
+  private final URI wwwAuthenticateUri;
+  private final boolean delayAuthDecision;
+  private final Duration tokenCacheTime;
+  private final long tokenCacheMaxEntries;
+  private final boolean includeServiceCatalog;
+  private final Duration httpConnectTimeout;
+  private final Duration httpRequestTimeout;
+  private final int maxConnectionsPerEndpoint;
+  private final Duration failoverDeadline;
+  private final int failoverFailureThreshold;
+  private final Duration failoverOpen;
+  private final Duration failoverMaxOpen;
+  private final boolean failoverOnNotFound;
+  private final Clock clock;
+
+  private KeystoneAuthConfig(
+      Builder b, List<URI> authUrls, String username, String password, String projectName) {
+    this.authUrls = List.copyOf(authUrls);
+    this.username = username;
+    this.password = password;
+    this.projectName = projectName;
+    this.userDomainName = b.userDomainName;
+    this.projectDomainName = b.projectDomainName;
+    this.wwwAuthenticateUri = b.wwwAuthenticateUri != null ? b.wwwAuthenticateUri : authUrls.get(0);
+    this.delayAuthDecision = b.delayAuthDecision;
+    this.tokenCacheTime = b.tokenCacheTime;
+    this.tokenCacheMaxEntries = b.tokenCacheMaxEntries;
+    this.includeServiceCatalog = b.includeServiceCatalog;
+    this.httpConnectTimeout = b.httpConnectTimeout;
+    this.httpRequestTimeout = b.httpRequestTimeout;
+    this.maxConnectionsPerEndpoint = b.maxConnectionsPerEndpoint;
+    this.failoverDeadline = b.failoverDeadline;
+    this.failoverFailureThreshold = b.failoverFailureThreshold;
+    this.failoverOpen = b.failoverOpen;
+    this.failoverMaxOpen = b.failoverMaxOpen;
+    this.failoverOnNotFound = b.failoverOnNotFound;
+    this.clock = b.clock;
+  }
+
+  /** A builder with every default set and nothing required filled in. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Keystone roots in order of preference (normalised: no trailing {@code /} or {@code /v3}). */
+  public List<URI> authUrls() {
+    return authUrls;
+  }
+
+  /** The service user's name. */
+  public String username() {
+    return username;
+  }
+
+  /** The service user's password. Never log it. */
+  public String password() {
+    return password;
+  }
+
+  /** The project the service token is scoped to. */
+  public String projectName() {
+    return projectName;
+  }
+
+  /** The service user's domain name. */
+  public String userDomainName() {
+    return userDomainName;
+  }
+
+  /** The service project's domain name. */
+  public String projectDomainName() {
+    return projectDomainName;
+  }
+
+  /** The URI in {@code WWW-Authenticate: Keystone uri="…"}; the first auth_url if unset. */
+  public URI wwwAuthenticateUri() {
+    return wwwAuthenticateUri;
+  }
+
+  /** Whether requests without a valid token pass on as {@code X-Identity-Status: Invalid}. */
+  public boolean delayAuthDecision() {
+    return delayAuthDecision;
+  }
+
+  /** The longest a valid identity is cached; zero disables the cache. */
+  public Duration tokenCacheTime() {
+    return tokenCacheTime;
+  }
+
+  /** The most identities the cache keeps. */
+  public long tokenCacheMaxEntries() {
+    return tokenCacheMaxEntries;
+  }
+
+  /** Whether {@code X-Service-Catalog} is set (else Keystone is asked with {@code ?nocatalog}). */
+  public boolean includeServiceCatalog() {
+    return includeServiceCatalog;
+  }
+
+  /** The longest a connection attempt to Keystone may take. */
+  public Duration httpConnectTimeout() {
+    return httpConnectTimeout;
+  }
+
+  /** The longest to wait for one Keystone answer. */
+  public Duration httpRequestTimeout() {
+    return httpRequestTimeout;
+  }
+
+  /** Pooled connections per Keystone endpoint. */
+  public int maxConnectionsPerEndpoint() {
+    return maxConnectionsPerEndpoint;
+  }
+
+  /** The longest one request spends on Keystone across all endpoints. */
+  public Duration failoverDeadline() {
+    return failoverDeadline;
+  }
+
+  /** Consecutive failures that open an endpoint's circuit breaker. */
+  public int failoverFailureThreshold() {
+    return failoverFailureThreshold;
+  }
+
+  /** How long a breaker first stays open. */
+  public Duration failoverOpen() {
+    return failoverOpen;
+  }
+
+  /** The longest a breaker stays open after repeated openings. */
+  public Duration failoverMaxOpen() {
+    return failoverMaxOpen;
+  }
+
+  /** Whether a 404 from one endpoint asks the next ones too before answering 401. */
+  public boolean failoverOnNotFound() {
+    return failoverOnNotFound;
+  }
+
+  /** The time source for breakers and the cache. */
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
+  public String toString() {
+    return "KeystoneAuthConfig[auth_url="
+        + authUrls
+        + ", username="
+        + username
+        + ", project_name="
+        + projectName
+        + ", password=***, delay_auth_decision="
+        + delayAuthDecision
+        + ", token_cache_time="
+        + tokenCacheTime.toSeconds()
+        + "s, failover_failure_threshold="
+        + failoverFailureThreshold
+        + "]";
+  }
+
+  /**
+   * Builds a {@link KeystoneAuthConfig}. Setters named after the keystonemiddleware option they
+   * set. Not thread-safe.
+   */
+  public static final class Builder {
+    private final List<URI> authUrls = new ArrayList<>();
+    private @Nullable String username;
+    private @Nullable String password;
+    private @Nullable String projectName;
+    private String userDomainName = DEFAULT_DOMAIN_NAME;
+    private String projectDomainName = DEFAULT_DOMAIN_NAME;
+    private @Nullable URI wwwAuthenticateUri;
+    private boolean delayAuthDecision;
+    private Duration tokenCacheTime = DEFAULT_TOKEN_CACHE_TIME;
+    private long tokenCacheMaxEntries = DEFAULT_TOKEN_CACHE_MAX_ENTRIES;
+    private boolean includeServiceCatalog = true;
+    private Duration httpConnectTimeout = DEFAULT_HTTP_CONNECT_TIMEOUT;
+    private Duration httpRequestTimeout = DEFAULT_HTTP_REQUEST_TIMEOUT;
+    private int maxConnectionsPerEndpoint = DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT;
+    private Duration failoverDeadline = DEFAULT_FAILOVER_DEADLINE;
+    private int failoverFailureThreshold = DEFAULT_FAILOVER_FAILURE_THRESHOLD;
+    private Duration failoverOpen = DEFAULT_FAILOVER_OPEN;
+    private Duration failoverMaxOpen = DEFAULT_FAILOVER_MAX_OPEN;
+    private boolean failoverOnNotFound;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /**
+     * {@code auth_url}: adds a Keystone endpoint; the first added is the primary. Accepts {@code
+     * http(s)://host:port[/path]}, with or without a trailing {@code /v3}.
+     *
+     * @throws IllegalArgumentException naming the option and the value if it is not such a URL
+     */
+    public Builder authUrl(String url) {
+      authUrls.add(normalise("auth_url", url));
+      return this;
+    }
+
+    /** {@code username}: the service user. Required. */
+    public Builder username(String value) {
+      this.username = nonBlank("username", value);
+      return this;
+    }
+
+    /** {@code password}: the service user's password. Required. */
+    public Builder password(String value) {
+      this.password = nonBlank("password", value, false);
+      return this;
+    }
+
+    /** {@code project_name}: the project the service token is scoped to. Required. */
+    public Builder projectName(String value) {
+      this.projectName = nonBlank("project_name", value);
+      return this;
+    }
+
+    /** {@code user_domain_name}, default {@value KeystoneAuthConfig#DEFAULT_DOMAIN_NAME}. */
+    public Builder userDomainName(String value) {
+      this.userDomainName = nonBlank("user_domain_name", value);
+      return this;
+    }
+
+    /** {@code project_domain_name}, default {@value KeystoneAuthConfig#DEFAULT_DOMAIN_NAME}. */
+    public Builder projectDomainName(String value) {
+      this.projectDomainName = nonBlank("project_domain_name", value);
+      return this;
+    }
+
+    /** {@code www_authenticate_uri}: sent in 401 answers; default the first {@code auth_url}. */
+    public Builder wwwAuthenticateUri(String value) {
+      String trimmed = nonBlank("www_authenticate_uri", value);
+      try {
+        URI uri = new URI(trimmed);
+        if (!uri.isAbsolute() || uri.getHost() == null || trimmed.contains("\"")) {
+          throw new URISyntaxException(trimmed, "not an absolute http(s) URL");
+        }
+        this.wwwAuthenticateUri = uri;
+      } catch (URISyntaxException e) {
+        throw bad(
+            "www_authenticate_uri",
+            value,
+            "an absolute URL such as https://keystone.example.com:5000");
+      }
+      return this;
+    }
+
+    /** {@code delay_auth_decision}, default false. */
+    public Builder delayAuthDecision(boolean value) {
+      this.delayAuthDecision = value;
+      return this;
+    }
+
+    /**
+     * {@code token_cache_time}: how long a valid identity is cached (capped at the token's own
+     * expiry), default 300 s; zero or negative (keystonemiddleware's {@code -1}) disables caching.
+     */
+    public Builder tokenCacheTime(Duration value) {
+      this.tokenCacheTime = value.isNegative() ? Duration.ZERO : value;
+      return this;
+    }
+
+    /** {@code token_cache_max_entries}: the most identities cached, default 10,000; at least 1. */
+    public Builder tokenCacheMaxEntries(long value) {
+      if (value < 1) {
+        throw bad("token_cache_max_entries", Long.toString(value), "a whole number of at least 1");
+      }
+      this.tokenCacheMaxEntries = value;
+      return this;
+    }
+
+    /** {@code include_service_catalog}, default true. */
+    public Builder includeServiceCatalog(boolean value) {
+      this.includeServiceCatalog = value;
+      return this;
+    }
+
+    /** {@code http_connect_timeout}, default 2 s; must be positive. */
+    public Builder httpConnectTimeout(Duration value) {
+      this.httpConnectTimeout = positive("http_connect_timeout", value);
+      return this;
+    }
+
+    /** {@code http_request_timeout}: the longest wait for one answer, default 5 s; positive. */
+    public Builder httpRequestTimeout(Duration value) {
+      this.httpRequestTimeout = positive("http_request_timeout", value);
+      return this;
+    }
+
+    /** {@code http_max_connections_per_endpoint}: pooled connections, default 32; at least 1. */
+    public Builder maxConnectionsPerEndpoint(int value) {
+      if (value < 1) {
+        throw bad(
+            "http_max_connections_per_endpoint",
+            Integer.toString(value),
+            "a whole number of at least 1");
+      }
+      this.maxConnectionsPerEndpoint = value;
+      return this;
+    }
+
+    /** {@code failover_deadline}: the longest one request spends on Keystone, default 10 s. */
+    public Builder failoverDeadline(Duration value) {
+      this.failoverDeadline = positive("failover_deadline", value);
+      return this;
+    }
+
+    /** {@code failover_failure_threshold}: consecutive failures that open a breaker, default 3. */
+    public Builder failoverFailureThreshold(int value) {
+      if (value < 1) {
+        throw bad(
+            "failover_failure_threshold", Integer.toString(value), "a whole number of at least 1");
+      }
+      this.failoverFailureThreshold = value;
+      return this;
+    }
+
+    /** {@code failover_open_seconds}: how long a breaker first stays open, default 5 s. */
+    public Builder failoverOpen(Duration value) {
+      this.failoverOpen = positive("failover_open_seconds", value);
+      return this;
+    }
+
+    /** {@code failover_max_open_seconds}: the longest a breaker stays open, default 60 s. */
+    public Builder failoverMaxOpen(Duration value) {
+      this.failoverMaxOpen = positive("failover_max_open_seconds", value);
+      return this;
+    }
+
+    /** {@code failover_on_not_found}: ask the next endpoints after a 404, default false. */
+    public Builder failoverOnNotFound(boolean value) {
+      this.failoverOnNotFound = value;
+      return this;
+    }
+
+    /** The time source for breakers and the cache; tests pass a fake. */
+    public Builder clock(Clock value) {
+      this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    /**
+     * Builds the settings.
+     *
+     * @throws IllegalArgumentException naming the first required option that is missing, or a
+     *     combination that cannot work
+     */
+    public KeystoneAuthConfig build() {
+      if (authUrls.isEmpty()) {
+        throw new IllegalArgumentException(
+            "auth_url is required: a comma-separated list of Keystone URLs, primary first");
+      }
+      if (failoverMaxOpen.compareTo(failoverOpen) < 0) {
+        throw new IllegalArgumentException(
+            "failover_max_open_seconds ("
+                + failoverMaxOpen.toSeconds()
+                + ") must not be less than failover_open_seconds ("
+                + failoverOpen.toSeconds()
+                + ")");
+      }
+      return new KeystoneAuthConfig(
+          this,
+          authUrls,
+          required("username", username),
+          required("password", password),
+          required("project_name", projectName));
+    }
+
+    private static String required(String option, @Nullable String value) {
+      if (value == null) {
+        throw new IllegalArgumentException(option + " is required");
+      }
+      return value;
+    }
+
+    private static URI normalise(String option, String url) {
+      String trimmed = url.strip();
+      while (trimmed.endsWith("/")) {
+        trimmed = trimmed.substring(0, trimmed.length() - 1);
+      }
+      if (trimmed.toLowerCase(Locale.ROOT).endsWith("/v3")) {
+        trimmed = trimmed.substring(0, trimmed.length() - 3);
+      }
+      try {
+        URI uri = new URI(trimmed);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https"))
+            || uri.getHost() == null
+            || uri.getQuery() != null
+            || uri.getFragment() != null) {
+          throw new URISyntaxException(trimmed, "not an http(s) URL");
+        }
+        return uri;
+      } catch (URISyntaxException e) {
+        throw bad(option, url, "an http(s) URL such as http://keystone.example.com:5000/v3");
+      }
+    }
+
+    private static String nonBlank(String option, String value) {
+      return nonBlank(option, value, true);
+    }
+
+    private static String nonBlank(String option, String value, boolean echo) {
+      Objects.requireNonNull(value, option);
+      if (value.isBlank()) {
+        throw new IllegalArgumentException(
+            option + " must not be blank" + (echo ? " but was '" + value + "'" : ""));
+      }
+      return echo ? value.strip() : value;
+    }
+
+    private static Duration positive(String option, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw bad(option, value.toMillis() / 1000.0 + "", "a positive number of seconds");
+      }
+      return value;
+    }
+
+    static IllegalArgumentException bad(String option, String value, String expected) {
+      return new IllegalArgumentException(
+          option + " must be " + expected + " but was '" + value + "'");
+    }
+  }
+}

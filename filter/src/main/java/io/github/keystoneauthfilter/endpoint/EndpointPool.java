@@ -1,0 +1,137 @@
+package io.github.keystoneauthfilter.endpoint;
+
+import io.github.keystoneauthfilter.token.AuthToken;
+import io.github.keystoneauthfilter.token.KeystoneUnavailableException;
+import io.github.keystoneauthfilter.token.TokenValidation;
+import io.github.keystoneauthfilter.token.TokenValidator;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Validates a token against Keystone endpoints in their configured order.
+ *
+ * <p>Endpoints whose breaker refuses are skipped; the first definite answer (valid or invalid)
+ * wins. A 404 ("invalid") is final unless {@code notFoundTriesNext} is set, for independent sites
+ * that replicate slowly: then the next endpoints are asked too and "invalid" is answered only if
+ * none says "valid". When no endpoint answers, {@link KeystoneUnavailableException} says why for
+ * each and when to retry. All attempts share one {@link Deadline}; nothing is retried here.
+ */
+public final class EndpointPool implements TokenValidator {
+  private static final System.Logger LOG = System.getLogger(EndpointPool.class.getName());
+  private static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
+
+  /** An endpoint and its breaker. */
+  public record Member(Endpoint endpoint, CircuitBreaker breaker) {}
+
+  private final List<Member> members;
+  private final Duration deadline;
+  private final boolean notFoundTriesNext;
+  private final Clock clock;
+  private final LongSupplier nanoTime;
+
+  /**
+   * Creates a pool.
+   *
+   * @param members the endpoints in order of preference, at least one
+   * @param deadline the time one validation may take across all attempts
+   * @param notFoundTriesNext whether an "invalid" answer asks the next endpoints too
+   * @param clock the breakers' time source, for Retry-After
+   * @param nanoTime the monotonic source the deadline is measured on
+   */
+  public EndpointPool(
+      List<Member> members,
+      Duration deadline,
+      boolean notFoundTriesNext,
+      Clock clock,
+      LongSupplier nanoTime) {
+    if (members.isEmpty()) {
+      throw new IllegalArgumentException("an endpoint pool needs at least one endpoint");
+    }
+    this.members = List.copyOf(members);
+    this.deadline = deadline;
+    this.notFoundTriesNext = notFoundTriesNext;
+    this.clock = clock;
+    this.nanoTime = nanoTime;
+  }
+
+  @Override
+  public TokenValidation validate(AuthToken token) {
+    Deadline budget = Deadline.after(deadline, nanoTime);
+    List<String> reasons = new ArrayList<>(members.size());
+    TokenValidation.@Nullable Invalid invalid = null;
+    for (Member member : members) {
+      if (budget.isExpired()) {
+        reasons.add(member.endpoint().uri() + ": not tried, request deadline passed");
+        continue;
+      }
+      if (!member.breaker().tryAcquirePermission()) {
+        reasons.add(
+            member.endpoint().uri() + ": skipped, circuit " + member.breaker().state().name());
+        continue;
+      }
+      TokenValidation answer;
+      try {
+        answer = member.endpoint().validate(token, budget);
+      } catch (EndpointFailureException e) {
+        record(member, e);
+        reasons.add(e.getMessage());
+        continue;
+      } catch (RuntimeException e) {
+        // A bug or an unexpected library error must not leave a half-open probe hanging nor
+        // become a 500: count it as an endpoint failure and go on.
+        LOG.log(
+            Level.ERROR, "unexpected error validating a token at " + member.endpoint().uri(), e);
+        member.breaker().onFailure("unexpected " + e.getClass().getName());
+        reasons.add(member.endpoint().uri() + ": unexpected " + e.getClass().getSimpleName());
+        continue;
+      }
+      member.breaker().onSuccess();
+      if (answer instanceof TokenValidation.Invalid notValid && notFoundTriesNext) {
+        invalid = notValid;
+        continue;
+      }
+      return answer;
+    }
+    if (invalid != null) {
+      return invalid;
+    }
+    throw new KeystoneUnavailableException(
+        "no Keystone endpoint could validate the token: " + String.join("; ", reasons),
+        retryAfter());
+  }
+
+  /** The members in order, for status reports. */
+  public List<Member> members() {
+    return members;
+  }
+
+  private static void record(Member member, EndpointFailureException e) {
+    if (e.kind() == EndpointFailureException.Kind.UNAVAILABLE) {
+      member.breaker().onFailure(e.getMessage());
+    } else {
+      // The endpoint is up and answering; our configuration is wrong. Keep the breaker closed
+      // (this also ends a half-open probe) and let the client's log line tell the operator.
+      member.breaker().onSuccess();
+    }
+  }
+
+  /** Until the earliest endpoint may be tried again, at least one second. */
+  private Duration retryAfter() {
+    Instant now = clock.instant();
+    Instant earliest = null;
+    for (Member member : members) {
+      Instant next = member.breaker().nextAttemptAt();
+      if (earliest == null || next.isBefore(earliest)) {
+        earliest = next;
+      }
+    }
+    Duration wait = earliest == null ? Duration.ZERO : Duration.between(now, earliest);
+    return wait.compareTo(MIN_RETRY_AFTER) < 0 ? MIN_RETRY_AFTER : wait;
+  }
+}

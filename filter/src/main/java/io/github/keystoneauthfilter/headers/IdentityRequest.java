@@ -1,0 +1,90 @@
+package io.github.keystoneauthfilter.headers;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The request the application sees: every identity header the client sent is hidden (in any case
+ * spelling, however many times it was sent), and the verified ones are served instead.
+ */
+public final class IdentityRequest extends HttpServletRequestWrapper {
+  /** Lower-case name to (canonical name, value). */
+  private final Map<String, Map.Entry<String, String>> injected;
+
+  /**
+   * Wraps a request.
+   *
+   * @param request the client's request
+   * @param headers the verified headers to serve, canonical name to value
+   */
+  public IdentityRequest(HttpServletRequest request, Map<String, String> headers) {
+    super(request);
+    Map<String, Map.Entry<String, String>> byLowerName = new LinkedHashMap<>();
+    headers.forEach(
+        (name, value) -> byLowerName.put(IdentityHeaders.lower(name), Map.entry(name, value)));
+    this.injected = byLowerName;
+  }
+
+  @Override
+  public @Nullable String getHeader(String name) {
+    Map.Entry<String, String> own = injected.get(IdentityHeaders.lower(name));
+    if (own != null) {
+      return own.getValue();
+    }
+    return IdentityHeaders.isStripped(name) ? null : super.getHeader(name);
+  }
+
+  @Override
+  public Enumeration<String> getHeaders(String name) {
+    Map.Entry<String, String> own = injected.get(IdentityHeaders.lower(name));
+    if (own != null) {
+      return Collections.enumeration(List.of(own.getValue()));
+    }
+    return IdentityHeaders.isStripped(name)
+        ? Collections.emptyEnumeration()
+        : super.getHeaders(name);
+  }
+
+  @Override
+  public Enumeration<String> getHeaderNames() {
+    Set<String> names = new LinkedHashSet<>();
+    Enumeration<String> original = super.getHeaderNames();
+    if (original != null) {
+      for (String name : Collections.list(original)) {
+        if (!IdentityHeaders.isStripped(name)
+            && !injected.containsKey(IdentityHeaders.lower(name))) {
+          names.add(name);
+        }
+      }
+    }
+    injected.values().forEach(entry -> names.add(entry.getKey()));
+    return Collections.enumeration(names);
+  }
+
+  @Override
+  public int getIntHeader(String name) {
+    String value = getHeader(name);
+    return value == null ? -1 : Integer.parseInt(value);
+  }
+
+  @Override
+  public long getDateHeader(String name) {
+    if (injected.containsKey(IdentityHeaders.lower(name)) || IdentityHeaders.isStripped(name)) {
+      // None of the identity headers is a date; a forged one must not leak through either.
+      String value = getHeader(name);
+      if (value == null) {
+        return -1;
+      }
+      throw new IllegalArgumentException(name + " is not a date header");
+    }
+    return super.getDateHeader(name);
+  }
+}

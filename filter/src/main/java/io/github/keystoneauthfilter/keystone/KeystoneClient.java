@@ -1,0 +1,267 @@
+package io.github.keystoneauthfilter.keystone;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.keystoneauthfilter.endpoint.Deadline;
+import io.github.keystoneauthfilter.endpoint.Endpoint;
+import io.github.keystoneauthfilter.endpoint.EndpointFailureException;
+import io.github.keystoneauthfilter.endpoint.EndpointFailureException.Kind;
+import io.github.keystoneauthfilter.keystone.ServiceTokenProvider.ServiceToken;
+import io.github.keystoneauthfilter.keystone.TokenResponseParser.TokenParseException;
+import io.github.keystoneauthfilter.token.AuthToken;
+import io.github.keystoneauthfilter.token.TokenValidation;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.Invocation;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+import org.glassfish.jersey.client.ClientProperties;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One Keystone endpoint: logs in as the service user there and validates tokens there with {@code
+ * GET /v3/auth/tokens}, mapping each answer as DESIGN.md §2 says.
+ *
+ * <table>
+ *   <caption>Validation answers</caption>
+ *   <tr><th>Keystone</th><th>result</th></tr>
+ *   <tr><td>200 with a usable token body</td><td>valid</td></tr>
+ *   <tr><td>404</td><td>invalid</td></tr>
+ *   <tr><td>401</td><td>our service token expired: log in again and ask once more; a second 401
+ *       is a misconfiguration</td></tr>
+ *   <tr><td>400, 403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
+ *   <tr><td>408, 413, 429, 5xx, other statuses, unusable 200, I/O error, timeout</td>
+ *       <td>endpoint failure</td></tr>
+ * </table>
+ */
+public final class KeystoneClient implements Endpoint {
+  private static final System.Logger LOG = System.getLogger(KeystoneClient.class.getName());
+  private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+  private static final long MISCONFIGURATION_LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+
+  private final URI root;
+  private final URI validateUri;
+  private final URI loginUri;
+  private final Client http;
+  private final ObjectMapper mapper;
+  private final TokenResponseParser parser;
+  private final Duration connectTimeout;
+  private final Duration requestTimeout;
+  private final Clock clock;
+  private final byte[] loginBody;
+  private final ServiceTokenProvider serviceTokens;
+  private final AtomicLong lastMisconfigurationLog =
+      new AtomicLong(System.nanoTime() - 2 * MISCONFIGURATION_LOG_INTERVAL_NANOS);
+
+  /**
+   * Creates a client for one endpoint.
+   *
+   * @param root the endpoint's root, e.g. {@code http://keystone:5000} (without {@code /v3})
+   * @param http the shared HTTP client
+   * @param mapper the JSON mapper
+   * @param credentials the service user
+   * @param includeCatalog whether to ask for the catalog (else {@code ?nocatalog})
+   * @param connectTimeout the longest a connection attempt may take
+   * @param requestTimeout the longest to wait for an answer
+   * @param clock the time source for service-token renewal
+   */
+  public KeystoneClient(
+      URI root,
+      Client http,
+      ObjectMapper mapper,
+      ServiceCredentials credentials,
+      boolean includeCatalog,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      Clock clock) {
+    this.root = root;
+    String tokens = root + "/v3/auth/tokens";
+    this.validateUri = URI.create(includeCatalog ? tokens : tokens + "?nocatalog");
+    this.loginUri = URI.create(tokens + "?nocatalog");
+    this.http = http;
+    this.mapper = mapper;
+    this.parser = new TokenResponseParser(mapper, includeCatalog);
+    this.connectTimeout = connectTimeout;
+    this.requestTimeout = requestTimeout;
+    this.clock = clock;
+    this.loginBody = passwordLoginBody(mapper, credentials);
+    this.serviceTokens = new ServiceTokenProvider(root, this::login, clock);
+  }
+
+  @Override
+  public URI uri() {
+    return root;
+  }
+
+  @Override
+  public TokenValidation validate(AuthToken token, Deadline deadline)
+      throws EndpointFailureException {
+    ServiceToken serviceToken = serviceTokens.get(deadline);
+    Answer answer = call(validation(validateUri, serviceToken, token), deadline, "validation");
+    if (answer.status() == 401) {
+      // Our service token expired or was revoked: log in again and ask once more.
+      serviceTokens.invalidate(serviceToken);
+      serviceToken = serviceTokens.get(deadline);
+      answer = call(validation(validateUri, serviceToken, token), deadline, "validation");
+      if (answer.status() == 401) {
+        throw misconfigured(
+            "rejected a freshly issued service token (401); check the service user's credentials");
+      }
+    }
+    return switch (answer.status()) {
+      case 200 -> {
+        try {
+          yield new TokenValidation.Valid(parser.parse(answer.body()));
+        } catch (TokenParseException e) {
+          throw new EndpointFailureException(
+              Kind.UNAVAILABLE,
+              root,
+              "answered 200 with an unusable token body: " + e.getMessage());
+        }
+      }
+      case 404 -> new TokenValidation.Invalid("Keystone does not know the token (404)");
+      case 400, 403 ->
+          throw misconfigured(
+              "refused to validate tokens for our service user ("
+                  + answer.status()
+                  + "); give it a role that may validate tokens, e.g. 'service'");
+      default ->
+          throw new EndpointFailureException(
+              Kind.UNAVAILABLE, root, "answered HTTP " + answer.status() + " to a validation");
+    };
+  }
+
+  private Invocation validation(URI uri, ServiceToken serviceToken, AuthToken token) {
+    return http.target(uri)
+        .request(MediaType.APPLICATION_JSON_TYPE)
+        .header("X-Auth-Token", serviceToken.value())
+        .header("X-Subject-Token", token.value())
+        .buildGet();
+  }
+
+  /** Logs in with the service credentials: {@code POST /v3/auth/tokens}. */
+  private ServiceToken login(Deadline deadline) throws EndpointFailureException {
+    Invocation post =
+        http.target(loginUri)
+            .request(MediaType.APPLICATION_JSON_TYPE)
+            .buildPost(Entity.entity(loginBody, MediaType.APPLICATION_JSON_TYPE));
+    Answer answer = call(post, deadline, "service login");
+    if (answer.status() == 401 || answer.status() == 400 || answer.status() == 403) {
+      throw misconfigured(
+          "refused our service login ("
+              + answer.status()
+              + "); check username, password, project and domains");
+    }
+    if (answer.status() != 201 && answer.status() != 200) {
+      throw new EndpointFailureException(
+          Kind.UNAVAILABLE, root, "answered HTTP " + answer.status() + " to the service login");
+    }
+    String value = answer.subjectToken();
+    if (value == null || value.isBlank()) {
+      throw new EndpointFailureException(
+          Kind.UNAVAILABLE, root, "service login answered without an X-Subject-Token header");
+    }
+    Instant expiresAt;
+    try {
+      expiresAt = parser.expiresAt(answer.body());
+    } catch (TokenParseException e) {
+      throw new EndpointFailureException(
+          Kind.UNAVAILABLE, root, "service login answered an unusable body: " + e.getMessage());
+    }
+    return new ServiceToken(value, ServiceTokenProvider.renewAt(clock.instant(), expiresAt));
+  }
+
+  private Answer call(Invocation invocation, Deadline deadline, String what)
+      throws EndpointFailureException {
+    if (deadline.isExpired()) {
+      throw new EndpointFailureException(
+          Kind.UNAVAILABLE, root, what + " not sent: request deadline passed");
+    }
+    invocation
+        .property(ClientProperties.CONNECT_TIMEOUT, millis(deadline.cap(connectTimeout)))
+        .property(ClientProperties.READ_TIMEOUT, millis(deadline.cap(requestTimeout)));
+    try (Response response = invocation.invoke()) {
+      byte[] body = readBounded(response);
+      return new Answer(response.getStatus(), response.getHeaderString("X-Subject-Token"), body);
+    } catch (ProcessingException e) {
+      throw new EndpointFailureException(
+          Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
+    } catch (IOException e) {
+      throw new EndpointFailureException(
+          Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
+    }
+  }
+
+  private static byte[] readBounded(Response response) throws IOException {
+    if (!response.hasEntity()) {
+      return new byte[0];
+    }
+    try (InputStream in = response.readEntity(InputStream.class)) {
+      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+      if (body.length > MAX_BODY_BYTES) {
+        throw new IOException("answer longer than " + MAX_BODY_BYTES + " bytes");
+      }
+      return body;
+    }
+  }
+
+  private EndpointFailureException misconfigured(String what) {
+    long now = System.nanoTime();
+    long last = lastMisconfigurationLog.get();
+    if (now - last >= MISCONFIGURATION_LOG_INTERVAL_NANOS
+        && lastMisconfigurationLog.compareAndSet(last, now)) {
+      LOG.log(
+          Level.ERROR,
+          "Keystone endpoint {0} {1}. This is a configuration problem, not an outage;"
+              + " requests get 503 until it is fixed (logged at most once a minute).",
+          root,
+          what);
+    }
+    return new EndpointFailureException(Kind.MISCONFIGURED, root, what);
+  }
+
+  private static int millis(Duration timeout) {
+    // 0 means "no timeout" to the HTTP client: never send less than 1 ms.
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+  }
+
+  private static String describe(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    String message = cause.getMessage();
+    return cause.getClass().getSimpleName() + (message == null ? "" : " (" + message + ")");
+  }
+
+  private static byte[] passwordLoginBody(ObjectMapper mapper, ServiceCredentials credentials) {
+    ObjectNode body = mapper.createObjectNode();
+    ObjectNode auth = body.putObject("auth");
+    ObjectNode identity = auth.putObject("identity");
+    identity.putArray("methods").add("password");
+    ObjectNode user = identity.putObject("password").putObject("user");
+    user.put("name", credentials.username());
+    user.putObject("domain").put("name", credentials.userDomainName());
+    user.put("password", credentials.password());
+    ObjectNode project = auth.putObject("scope").putObject("project");
+    project.put("name", credentials.projectName());
+    project.putObject("domain").put("name", credentials.projectDomainName());
+    try {
+      return mapper.writeValueAsBytes(body);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the login body", e);
+    }
+  }
+
+  /** What an endpoint answered. */
+  private record Answer(int status, @Nullable String subjectToken, byte[] body) {}
+}

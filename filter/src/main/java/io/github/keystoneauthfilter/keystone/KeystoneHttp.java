@@ -1,0 +1,73 @@
+package io.github.keystoneauthfilter.keystone;
+
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import java.time.Duration;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.util.Timeout;
+import org.glassfish.jersey.apache5.connector.Apache5ClientProperties;
+import org.glassfish.jersey.apache5.connector.Apache5ConnectorProvider;
+import org.glassfish.jersey.apache5.connector.Apache5HttpClientBuilderConfigurator;
+import org.glassfish.jersey.client.ClientConfig;
+import org.glassfish.jersey.client.ClientProperties;
+import org.glassfish.jersey.client.RequestEntityProcessing;
+
+/**
+ * Builds the one HTTP client a filter uses for every endpoint: Jersey on Apache HttpClient 5 with a
+ * bounded keep-alive pool, finite timeouts, no redirects, no cookies and <em>no automatic
+ * retries</em> (the endpoint pool owns every retry decision).
+ */
+public final class KeystoneHttp {
+  private KeystoneHttp() {}
+
+  /**
+   * Creates the client.
+   *
+   * @param maxConnectionsPerEndpoint pool limit per Keystone endpoint
+   * @param endpoints how many endpoints share the pool
+   * @param connectTimeout the default connect timeout and the longest wait for a pooled connection
+   * @param requestTimeout the default time to wait for an answer
+   */
+  public static Client create(
+      int maxConnectionsPerEndpoint,
+      int endpoints,
+      Duration connectTimeout,
+      Duration requestTimeout) {
+    Timeout connect = Timeout.of(connectTimeout);
+    PoolingHttpClientConnectionManager pool =
+        PoolingHttpClientConnectionManagerBuilder.create()
+            .setMaxConnPerRoute(maxConnectionsPerEndpoint)
+            .setMaxConnTotal(maxConnectionsPerEndpoint * endpoints)
+            .setDefaultConnectionConfig(
+                ConnectionConfig.custom()
+                    .setConnectTimeout(connect)
+                    .setSocketTimeout(Timeout.of(requestTimeout))
+                    .setValidateAfterInactivity(Timeout.ofSeconds(2))
+                    .build())
+            .build();
+    RequestConfig requests =
+        RequestConfig.custom()
+            .setConnectionRequestTimeout(connect)
+            .setResponseTimeout(Timeout.of(requestTimeout))
+            .setRedirectsEnabled(false)
+            .build();
+    ClientConfig config =
+        new ClientConfig()
+            .connectorProvider(new Apache5ConnectorProvider())
+            .property(Apache5ClientProperties.CONNECTION_MANAGER, pool)
+            .property(Apache5ClientProperties.REQUEST_CONFIG, requests)
+            .property(Apache5ClientProperties.DISABLE_COOKIES, true)
+            .property(ClientProperties.FOLLOW_REDIRECTS, false)
+            // uWSGI (Keystone's usual server) does not read chunked request bodies: send a length.
+            .property(ClientProperties.REQUEST_ENTITY_PROCESSING, RequestEntityProcessing.BUFFERED)
+            .property(ClientProperties.CONNECT_TIMEOUT, (int) connectTimeout.toMillis())
+            .property(ClientProperties.READ_TIMEOUT, (int) requestTimeout.toMillis())
+            .register(
+                (Apache5HttpClientBuilderConfigurator)
+                    builder -> builder.disableAutomaticRetries());
+    return ClientBuilder.newClient(config);
+  }
+}

@@ -1,0 +1,51 @@
+package io.github.keystoneauthfilter.testwebapp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Collections;
+
+/**
+ * Answers any method on any path with 200 and {@code {"method", "path", "headers": {name:
+ * [values]}}}, every header the request (as the filter wrapped it) shows; {@code /status/<code>}
+ * answers with that status and the same body.
+ */
+final class EchoServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    String path = request.getRequestURI();
+    ObjectNode body = MAPPER.createObjectNode();
+    body.put("method", request.getMethod());
+    body.put("path", path);
+    ObjectNode headers = body.putObject("headers");
+    for (String name : Collections.list(request.getHeaderNames())) {
+      ArrayNode values = headers.putArray(name);
+      Collections.list(request.getHeaders(name)).forEach(values::add);
+    }
+    response.setStatus(status(path));
+    response.setContentType("application/json");
+    byte[] bytes = MAPPER.writeValueAsBytes(body);
+    response.setContentLength(bytes.length);
+    if (!"HEAD".equals(request.getMethod())) {
+      response.getOutputStream().write(bytes);
+    }
+  }
+
+  private static int status(String path) {
+    if (path.startsWith("/status/")) {
+      String code = path.substring("/status/".length());
+      if (code.matches("[1-5]\\d\\d")) {
+        return Integer.parseInt(code);
+      }
+    }
+    return HttpServletResponse.SC_OK;
+  }
+}

@@ -1,0 +1,137 @@
+package io.github.keystoneauthfilter.testwebapp;
+
+import io.github.keystoneauthfilter.KeystoneAuthFilter;
+import jakarta.servlet.DispatcherType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Properties;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The runnable test webapp (DESIGN.md §4): an echo servlet on 127.0.0.1, behind {@link
+ * KeystoneAuthFilter} configured from a properties file, or with no filter at all.
+ *
+ * <pre>
+ * java -jar test-webapp.jar --port PORT --config FILE.properties [--expose-endpoints]
+ * java -jar test-webapp.jar --port PORT --no-filter
+ * </pre>
+ */
+public final class TestWebapp {
+  private static final String USAGE =
+      "usage: java -jar test-webapp.jar --port PORT (--config FILE.properties [--expose-endpoints]"
+          + " | --no-filter)";
+
+  private TestWebapp() {}
+
+  /** Parsed command line. */
+  record Options(int port, @Nullable Path config, boolean exposeEndpoints) {}
+
+  /** Starts the server and blocks until it stops (SIGTERM stops it cleanly). */
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      PrintStream err = System.err;
+      err.println("test-webapp: " + e.getMessage());
+      err.println(USAGE);
+      System.exit(2);
+      return;
+    }
+    Server server = start(options);
+    server.join();
+  }
+
+  static Options parse(String[] args) {
+    Integer port = null;
+    Path config = null;
+    boolean noFilter = false;
+    boolean exposeEndpoints = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--port" -> port = port(value(args, ++i, "--port"));
+        case "--config" -> config = Path.of(value(args, ++i, "--config"));
+        case "--no-filter" -> noFilter = true;
+        case "--expose-endpoints" -> exposeEndpoints = true;
+        default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+      }
+    }
+    if (port == null) {
+      throw new IllegalArgumentException("--port is required");
+    }
+    if (noFilter == (config != null)) {
+      throw new IllegalArgumentException("give exactly one of --config FILE and --no-filter");
+    }
+    if (noFilter && exposeEndpoints) {
+      throw new IllegalArgumentException("--expose-endpoints needs the filter (--config)");
+    }
+    return new Options(port, config, exposeEndpoints);
+  }
+
+  /** Starts a server for these options; port 0 picks a free one. */
+  public static Server start(Options options) throws Exception {
+    Server server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    connector.setPort(options.port());
+    server.addConnector(connector);
+
+    ServletContextHandler context = new ServletContextHandler("/");
+    EnumSet<DispatcherType> dispatches = EnumSet.of(DispatcherType.REQUEST);
+    if (options.exposeEndpoints()) {
+      context.addFilter(new FilterHolder(new EndpointsFilter()), "/*", dispatches);
+    }
+    Path config = options.config();
+    if (config != null) {
+      FilterHolder filter = new FilterHolder(KeystoneAuthFilter.class);
+      filter.setName("keystone-auth");
+      loadProperties(config).forEach((k, v) -> filter.setInitParameter((String) k, (String) v));
+      context.addFilter(filter, "/*", dispatches);
+    }
+    context.addServlet(new ServletHolder(new EchoServlet()), "/*");
+    server.setHandler(context);
+    server.setStopAtShutdown(true);
+    server.start();
+    System.err.println(
+        "test-webapp listening on http://127.0.0.1:"
+            + connector.getLocalPort()
+            + (config == null ? " (no filter)" : " (KeystoneAuthFilter, config " + config + ")"));
+    return server;
+  }
+
+  private static Properties loadProperties(Path file) throws IOException {
+    Properties properties = new Properties();
+    try (InputStream in = Files.newInputStream(file)) {
+      properties.load(in);
+    }
+    return properties;
+  }
+
+  private static String value(String[] args, int index, String option) {
+    if (index >= args.length) {
+      throw new IllegalArgumentException(option + " needs a value");
+    }
+    return args[index];
+  }
+
+  private static int port(String value) {
+    try {
+      int port = Integer.parseInt(value);
+      if (port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--port must be a port number but was '" + value + "'");
+    }
+  }
+}
