@@ -13,6 +13,14 @@ import org.jspecify.annotations.Nullable;
  * @param consecutiveFailures failures in a row while CLOSED
  * @param openings openings in a row since the endpoint last answered
  * @param openUntil while OPEN, when the next probe may go; else null
+ * @param answers definite answers (valid or invalid token) this endpoint gave since start
+ * @param failures calls to this endpoint that gave no definite answer since start
  */
 public record EndpointStatus(
-    URI url, String state, int consecutiveFailures, int openings, @Nullable Instant openUntil) {}
+    URI url,
+    String state,
+    int consecutiveFailures,
+    int openings,
+    @Nullable Instant openUntil,
+    long answers,
+    long failures) {}

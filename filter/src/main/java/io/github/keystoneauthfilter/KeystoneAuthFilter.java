@@ -301,7 +301,9 @@ public final class KeystoneAuthFilter implements Filter {
               state.name().name(),
               state.consecutiveFailures(),
               state.openings(),
-              state.openUntil()));
+              state.openUntil(),
+              member.answers(),
+              member.failures()));
     }
     return statuses;
   }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -26,8 +27,39 @@ public final class EndpointPool implements TokenValidator {
   private static final System.Logger LOG = System.getLogger(EndpointPool.class.getName());
   private static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
 
-  /** An endpoint and its breaker. */
-  public record Member(Endpoint endpoint, CircuitBreaker breaker) {}
+  /** An endpoint, its breaker and what it has done so far. */
+  public static final class Member {
+    private final Endpoint endpoint;
+    private final CircuitBreaker breaker;
+    private final LongAdder answers = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+
+    /** Pairs an endpoint with its breaker. */
+    public Member(Endpoint endpoint, CircuitBreaker breaker) {
+      this.endpoint = endpoint;
+      this.breaker = breaker;
+    }
+
+    /** The endpoint. */
+    public Endpoint endpoint() {
+      return endpoint;
+    }
+
+    /** Its breaker. */
+    public CircuitBreaker breaker() {
+      return breaker;
+    }
+
+    /** Definite answers (valid or invalid) this endpoint gave. */
+    public long answers() {
+      return answers.sum();
+    }
+
+    /** Calls to this endpoint that gave no definite answer. */
+    public long failures() {
+      return failures.sum();
+    }
+  }
 
   private final List<Member> members;
   private final Duration deadline;
@@ -79,6 +111,7 @@ public final class EndpointPool implements TokenValidator {
       try {
         answer = member.endpoint().validate(token, budget);
       } catch (EndpointFailureException e) {
+        member.failures.increment();
         record(member, e);
         reasons.add(e.getMessage());
         continue;
@@ -91,6 +124,7 @@ public final class EndpointPool implements TokenValidator {
         reasons.add(member.endpoint().uri() + ": unexpected " + e.getClass().getSimpleName());
         continue;
       }
+      member.answers.increment();
       member.breaker().onSuccess();
       if (answer instanceof TokenValidation.Invalid notValid && notFoundTriesNext) {
         invalid = notValid;

@@ -44,6 +44,8 @@ final class EndpointsFilter extends HttpFilter {
       node.put("openings", status.openings());
       Instant until = status.openUntil();
       node.put("openUntil", until == null ? null : until.toString());
+      node.put("answers", status.answers());
+      node.put("failures", status.failures());
     }
     ObjectNode body = MAPPER.createObjectNode();
     body.set("endpoints", endpoints);

@@ -32,8 +32,14 @@ public final class TestWebapp {
 
   private TestWebapp() {}
 
-  /** Parsed command line. */
-  record Options(int port, @Nullable Path config, boolean exposeEndpoints) {}
+  /**
+   * Parsed command line.
+   *
+   * @param port the port, 0 for any free one
+   * @param config the filter's properties file, or null for no filter
+   * @param exposeEndpoints whether to serve GET /_keystone/endpoints
+   */
+  public record Options(int port, @Nullable Path config, boolean exposeEndpoints) {}
 
   /** Starts the server and blocks until it stops (SIGTERM stops it cleanly). */
   public static void main(String[] args) throws Exception {

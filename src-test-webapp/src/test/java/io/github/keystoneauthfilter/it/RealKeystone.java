@@ -1,0 +1,187 @@
+package io.github.keystoneauthfilter.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real Keystone instances that {@code scripts/keystone.sh start} runs (one database, shared
+ * Fernet keys), read from its {@code keystone.env}; and the script's process controls (kill, pause,
+ * resume, restart), which act by pid on processes the script started.
+ */
+final class RealKeystone {
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  final Path stateDir;
+  final Path repoRoot;
+  final Properties env = new Properties();
+
+  private RealKeystone(Path stateDir, Path repoRoot) throws IOException {
+    this.stateDir = stateDir;
+    this.repoRoot = repoRoot;
+    Path file = stateDir.resolve("keystone.env");
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException(
+          "no running Keystone: "
+              + file
+              + " is missing. Start it with: scripts/keystone.sh start -d "
+              + stateDir);
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      env.load(in);
+    }
+  }
+
+  /** The instances named by the system property {@code keystone.state.dir}. */
+  static RealKeystone fromSystemProperties() throws IOException {
+    Path state = Path.of(System.getProperty("keystone.state.dir", "/tmp/kaf-keystone"));
+    Path root = Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
+    return new RealKeystone(state, root);
+  }
+
+  int instances() {
+    return Integer.parseInt(env.getProperty("KEYSTONE_INSTANCES"));
+  }
+
+  /** Instance {@code i}'s URL, 1-based, e.g. {@code http://127.0.0.1:5000/v3}. */
+  String url(int i) {
+    return env.getProperty("KEYSTONE_URL_" + i);
+  }
+
+  int port(int i) {
+    return URI.create(url(i)).getPort();
+  }
+
+  /** Filter settings for the service user, validating against these instances in this order. */
+  Properties filterConfig(int... order) {
+    List<String> urls = new ArrayList<>();
+    for (int i : order) {
+      urls.add(url(i));
+    }
+    Properties p = new Properties();
+    p.setProperty("auth_url", String.join(",", urls));
+    p.setProperty("username", env.getProperty("KEYSTONE_SVC_USER"));
+    p.setProperty("password", env.getProperty("KEYSTONE_SVC_PASSWORD"));
+    p.setProperty("project_name", env.getProperty("KEYSTONE_SVC_PROJECT"));
+    p.setProperty("www_authenticate_uri", "http://127.0.0.1:" + port(order[0]));
+    return p;
+  }
+
+  /** A new demo-user token issued on instance {@code i}. */
+  String demoToken(int i) throws IOException, InterruptedException {
+    return token(
+        i,
+        env.getProperty("KEYSTONE_DEMO_USER"),
+        env.getProperty("KEYSTONE_DEMO_PASSWORD"),
+        env.getProperty("KEYSTONE_DEMO_PROJECT"));
+  }
+
+  /** A new project-scoped token issued on instance {@code i}. */
+  String token(int i, String user, String password, String project)
+      throws IOException, InterruptedException {
+    String body =
+        "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\""
+            + user
+            + "\",\"domain\":{\"id\":\"default\"},\"password\":\""
+            + password
+            + "\"}}},\"scope\":{\"project\":{\"name\":\""
+            + project
+            + "\",\"domain\":{\"id\":\"default\"}}}}}";
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url(i) + "/auth/tokens?nocatalog"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException(
+          "token issue for " + user + " on " + url(i) + " answered " + response.statusCode());
+    }
+    return response.headers().firstValue("X-Subject-Token").orElseThrow();
+  }
+
+  /** What Keystone itself says about a token ({@code GET /v3/auth/tokens}, the token's own). */
+  String validateDirectly(int i, String token) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url(i) + "/auth/tokens"))
+                .timeout(Duration.ofSeconds(30))
+                .header("X-Auth-Token", token)
+                .header("X-Subject-Token", token)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("direct validation answered " + response.statusCode());
+    }
+    return response.body();
+  }
+
+  /** Revokes a token with itself (Keystone lets a token's own user revoke it). */
+  void revoke(int i, String token) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url(i) + "/auth/tokens"))
+                .timeout(Duration.ofSeconds(30))
+                .header("X-Auth-Token", token)
+                .header("X-Subject-Token", token)
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 204) {
+      throw new IllegalStateException("revocation answered " + response.statusCode());
+    }
+  }
+
+  void kill(int i) throws IOException, InterruptedException {
+    script("kill", Integer.toString(i));
+  }
+
+  void pause(int i) throws IOException, InterruptedException {
+    script("pause", Integer.toString(i));
+  }
+
+  void resume(int i) throws IOException, InterruptedException {
+    script("resume", Integer.toString(i));
+  }
+
+  void restart(int i) throws IOException, InterruptedException {
+    script("restart", Integer.toString(i));
+  }
+
+  /** Lines of instance {@code i}'s uWSGI request log that are token validations. */
+  long validationsLogged(int i) throws IOException {
+    Path log = stateDir.resolve("log").resolve("keystone-" + port(i) + ".uwsgi.log");
+    try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+      return lines.filter(line -> line.contains("GET /v3/auth/tokens")).count();
+    }
+  }
+
+  private void script(String... args) throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(List.of("bash", repoRoot.resolve("scripts/keystone.sh").toString()));
+    command.addAll(List.of(args));
+    command.addAll(List.of("-d", stateDir.toString()));
+    Process process = new ProcessBuilder(command).inheritIO().start();
+    if (!process.waitFor(180, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("timed out: " + command);
+    }
+    if (process.exitValue() != 0) {
+      throw new IllegalStateException(command + " exited " + process.exitValue());
+    }
+  }
+}
