@@ -16,6 +16,9 @@ import java.util.function.BiConsumer;
  */
 final class InitParameters {
   private static final System.Logger LOG = System.getLogger(InitParameters.class.getName());
+  private static final int MAX_INTEGER_DIGITS = 18;
+  private static final long MAX_CONNECTIONS = 10_000;
+  private static final long MAX_THRESHOLD = 1_000;
 
   /** keystonemiddleware options that this filter does not implement (yet): warned about. */
   private static final Set<String> NOT_SUPPORTED =
@@ -69,14 +72,14 @@ final class InitParameters {
               "http_max_connections_per_endpoint",
               (b, v) ->
                   b.maxConnectionsPerEndpoint(
-                      Math.toIntExact(integer("http_max_connections_per_endpoint", v, 1)))),
+                      (int) integer("http_max_connections_per_endpoint", v, 1, MAX_CONNECTIONS))),
           Map.entry(
               "failover_deadline", (b, v) -> b.failoverDeadline(seconds("failover_deadline", v))),
           Map.entry(
               "failover_failure_threshold",
               (b, v) ->
                   b.failoverFailureThreshold(
-                      Math.toIntExact(integer("failover_failure_threshold", v, 1)))),
+                      (int) integer("failover_failure_threshold", v, 1, MAX_THRESHOLD))),
           Map.entry(
               "failover_open_seconds",
               (b, v) -> b.failoverOpen(seconds("failover_open_seconds", v))),
@@ -86,8 +89,6 @@ final class InitParameters {
           Map.entry(
               "failover_on_not_found",
               (b, v) -> b.failoverOnNotFound(bool("failover_on_not_found", v))));
-
-  private static final int MAX_INTEGER_DIGITS = 18;
 
   private InitParameters() {}
 
@@ -148,13 +149,21 @@ final class InitParameters {
   }
 
   static long integer(String option, String value, long min) {
+    return integer(option, value, min, Long.MAX_VALUE);
+  }
+
+  static long integer(String option, String value, long min, long max) {
     String trimmed = value.strip();
+    String expected =
+        max == Long.MAX_VALUE
+            ? "a whole number of at least " + min
+            : "a whole number from " + min + " to " + max;
     if (!trimmed.matches("-?\\d{1," + MAX_INTEGER_DIGITS + "}")) {
-      throw KeystoneAuthConfig.Builder.bad(option, value, "a whole number of at least " + min);
+      throw KeystoneAuthConfig.Builder.bad(option, value, expected);
     }
     long parsed = Long.parseLong(trimmed);
-    if (parsed < min) {
-      throw KeystoneAuthConfig.Builder.bad(option, value, "a whole number of at least " + min);
+    if (parsed < min || parsed > max) {
+      throw KeystoneAuthConfig.Builder.bad(option, value, expected);
     }
     return parsed;
   }

@@ -409,9 +409,9 @@ public final class KeystoneAuthConfig {
       if (failoverMaxOpen.compareTo(failoverOpen) < 0) {
         throw new IllegalArgumentException(
             "failover_max_open_seconds ("
-                + failoverMaxOpen.toSeconds()
+                + secondsText(failoverMaxOpen)
                 + ") must not be less than failover_open_seconds ("
-                + failoverOpen.toSeconds()
+                + secondsText(failoverOpen)
                 + ")");
       }
       return new KeystoneAuthConfig(
@@ -467,9 +467,14 @@ public final class KeystoneAuthConfig {
 
     private static Duration positive(String option, Duration value) {
       if (value.isNegative() || value.isZero()) {
-        throw bad(option, value.toMillis() / 1000.0 + "", "a positive number of seconds");
+        throw bad(option, secondsText(value), "a positive number of seconds");
       }
       return value;
+    }
+
+    /** Seconds as an operator writes them: {@code 5}, {@code 1.5}. */
+    private static String secondsText(Duration value) {
+      return java.math.BigDecimal.valueOf(value.toMillis(), 3).stripTrailingZeros().toPlainString();
     }
 
     static IllegalArgumentException bad(String option, String value, String expected) {

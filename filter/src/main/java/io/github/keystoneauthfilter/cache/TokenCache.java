@@ -64,7 +64,16 @@ public final class TokenCache implements TokenValidator {
     CompletableFuture<Outcome> existing = map.putIfAbsent(key, mine);
     Outcome outcome;
     if (existing == null) {
-      outcome = load(token);
+      try {
+        outcome = load(token);
+      } catch (Error e) {
+        // Never leave the waiters (and the entry) on a future that cannot complete.
+        mine.complete(
+            new Failed(
+                new KeystoneUnavailableException(
+                    "token validation failed: " + e.getClass().getName(), null)));
+        throw e;
+      }
       mine.complete(outcome);
     } else {
       outcome = existing.join(); // never completed exceptionally: see load
@@ -104,6 +113,15 @@ public final class TokenCache implements TokenValidator {
     };
   }
 
+  /** {@code duration} in nanoseconds, {@link Long#MAX_VALUE} (about 292 years) at most. */
+  private static long saturatedNanos(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return duration.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
   /** What one trip to the delegate gave. */
   private sealed interface Outcome permits Answered, Failed {}
 
@@ -122,7 +140,7 @@ public final class TokenCache implements TokenValidator {
     private final Clock clock;
 
     OutcomeExpiry(Duration ttl, Clock clock) {
-      this.ttlNanos = ttl.toNanos();
+      this.ttlNanos = saturatedNanos(ttl);
       this.clock = clock;
     }
 
@@ -131,7 +149,7 @@ public final class TokenCache implements TokenValidator {
       if (value instanceof Answered answered
           && answered.validation() instanceof TokenValidation.Valid valid) {
         long untilExpiry =
-            Duration.between(clock.instant(), valid.identity().expiresAt()).toNanos();
+            saturatedNanos(Duration.between(clock.instant(), valid.identity().expiresAt()));
         return Math.max(0, Math.min(ttlNanos, untilExpiry));
       }
       return 0;
