@@ -1,13 +1,25 @@
 package io.github.keystoneauthfilter;
 
+import java.io.IOException;
+import java.io.Reader;
 import java.lang.System.Logger.Level;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns init-params (strings, keystonemiddleware's option names) into a {@link
@@ -16,6 +28,8 @@ import java.util.function.BiConsumer;
  */
 final class InitParameters {
   private static final System.Logger LOG = System.getLogger(InitParameters.class.getName());
+  static final String CONFIG_FILE = "config_file";
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)\\}");
   private static final int MAX_INTEGER_DIGITS = 18;
   private static final long MAX_CONNECTIONS = 10_000;
   private static final long MAX_THRESHOLD = 1_000;
@@ -33,8 +47,6 @@ final class InitParameters {
           "interface",
           "auth_version",
           "http_request_max_retries",
-          "service_token_roles",
-          "service_token_roles_required",
           "service_type",
           "cafile",
           "certfile",
@@ -59,6 +71,20 @@ final class InitParameters {
           Map.entry(
               "token_cache_max_entries",
               (b, v) -> b.tokenCacheMaxEntries(integer("token_cache_max_entries", v, 1))),
+          Map.entry(
+              "invalid_token_cache_time",
+              (b, v) ->
+                  b.invalidTokenCacheTime(
+                      Duration.ofSeconds(integer("invalid_token_cache_time", v, -1)))),
+          Map.entry(
+              "invalid_token_cache_max_entries",
+              (b, v) ->
+                  b.invalidTokenCacheMaxEntries(integer("invalid_token_cache_max_entries", v, 1))),
+          Map.entry("service_token_roles", (b, v) -> b.serviceTokenRoles(list(v))),
+          Map.entry(
+              "service_token_roles_required",
+              (b, v) -> b.serviceTokenRolesRequired(bool("service_token_roles_required", v))),
+          Map.entry("excluded_paths", (b, v) -> b.excludedPaths(list(v))),
           Map.entry(
               "include_service_catalog",
               (b, v) -> b.includeServiceCatalog(bool("include_service_catalog", v))),
@@ -92,23 +118,43 @@ final class InitParameters {
 
   private InitParameters() {}
 
-  /** The names this filter understands. */
-  static Set<String> knownOptions() {
-    return OPTIONS.keySet();
-  }
-
   /**
-   * Applies every option to a fresh builder.
+   * Applies every option to a fresh builder, reading {@code config_file} first and substituting
+   * {@code ${NAME}} from the environment.
    *
    * @throws IllegalArgumentException naming the option and value of the first bad one
    */
   static KeystoneAuthConfig.Builder parse(Map<String, String> params) {
-    KeystoneAuthConfig.Builder builder = KeystoneAuthConfig.builder();
+    return parse(params, System::getenv);
+  }
+
+  /**
+   * As {@link #parse(Map)}, with {@code env} for the environment.
+   *
+   * <p>{@code config_file} names a Java properties file holding more options (so that secrets stay
+   * out of web.xml); an init-param beats the file. In every value, {@code ${NAME}} is replaced by
+   * the environment variable {@code NAME}; an unset variable is an error naming the option and the
+   * variable.
+   */
+  static KeystoneAuthConfig.Builder parse(
+      Map<String, String> params, Function<String, @Nullable String> env) {
+    Map<String, String> merged = new LinkedHashMap<>();
+    String file = params.get(CONFIG_FILE);
+    if (file != null) {
+      merged.putAll(readFile(substitute(CONFIG_FILE, file, env)));
+    }
     params.forEach(
         (name, value) -> {
+          if (!name.equals(CONFIG_FILE)) {
+            merged.put(name, value);
+          }
+        });
+    KeystoneAuthConfig.Builder builder = KeystoneAuthConfig.builder();
+    merged.forEach(
+        (name, raw) -> {
           BiConsumer<KeystoneAuthConfig.Builder, String> option = OPTIONS.get(name);
           if (option != null) {
-            option.accept(builder, value);
+            option.accept(builder, substitute(name, raw, env));
           } else if (NOT_SUPPORTED.contains(name)) {
             LOG.log(
                 Level.WARNING,
@@ -122,6 +168,47 @@ final class InitParameters {
     return builder;
   }
 
+  private static Map<String, String> readFile(String path) {
+    Properties properties = new Properties();
+    try (Reader in = Files.newBufferedReader(Path.of(path), StandardCharsets.UTF_8)) {
+      properties.load(in);
+    } catch (IOException | InvalidPathException e) {
+      throw new IllegalArgumentException(
+          CONFIG_FILE + " '" + path + "' cannot be read: " + e.getClass().getSimpleName(), e);
+    }
+    if (properties.containsKey(CONFIG_FILE)) {
+      throw new IllegalArgumentException(
+          CONFIG_FILE + " '" + path + "' must not itself set " + CONFIG_FILE);
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    properties.stringPropertyNames().stream()
+        .sorted()
+        .forEach(name -> values.put(name, properties.getProperty(name)));
+    return values;
+  }
+
+  /** Replaces each {@code ${NAME}} in {@code value} by the environment variable NAME. */
+  static String substitute(String option, String value, Function<String, @Nullable String> env) {
+    Matcher matcher = VARIABLE.matcher(value);
+    StringBuilder result = new StringBuilder();
+    while (matcher.find()) {
+      String name = matcher.group(1);
+      String replacement = env.apply(name);
+      if (replacement == null) {
+        throw new IllegalArgumentException(
+            option
+                + " refers to ${"
+                + name
+                + "}, but the environment variable "
+                + name
+                + " is not set");
+      }
+      matcher.appendReplacement(result, Matcher.quoteReplacement(replacement));
+    }
+    matcher.appendTail(result);
+    return result.toString();
+  }
+
   private static void authUrls(KeystoneAuthConfig.Builder builder, String value) {
     List<String> urls = List.of(value.split(",", -1));
     for (String url : urls) {
@@ -131,6 +218,11 @@ final class InitParameters {
       }
       builder.authUrl(url);
     }
+  }
+
+  /** Comma-separated values, each trimmed; empty entries are kept so the builder names them. */
+  private static List<String> list(String value) {
+    return List.of(value.split(",", -1)).stream().map(String::strip).toList();
   }
 
   private static void authType(KeystoneAuthConfig.Builder builder, String value) {

@@ -44,6 +44,15 @@ public final class KeystoneAuthConfig {
   /** Default of {@code failover_max_open_seconds}. */
   public static final Duration DEFAULT_FAILOVER_MAX_OPEN = Duration.ofSeconds(60);
 
+  /** Default of {@code invalid_token_cache_time}: invalid answers are kept 5 s. */
+  public static final Duration DEFAULT_INVALID_TOKEN_CACHE_TIME = Duration.ofSeconds(5);
+
+  /** Default of {@code invalid_token_cache_max_entries}. */
+  public static final long DEFAULT_INVALID_TOKEN_CACHE_MAX_ENTRIES = 10_000;
+
+  /** Default of {@code service_token_roles}, as keystonemiddleware. */
+  public static final List<String> DEFAULT_SERVICE_TOKEN_ROLES = List.of("service");
+
   /** Default of {@code http_max_connections_per_endpoint}. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 32;
 
@@ -58,6 +67,11 @@ public final class KeystoneAuthConfig {
   private final Duration tokenCacheTime;
   private final long tokenCacheMaxEntries;
   private final boolean includeServiceCatalog;
+  private final Duration invalidTokenCacheTime;
+  private final long invalidTokenCacheMaxEntries;
+  private final List<String> serviceTokenRoles;
+  private final boolean serviceTokenRolesRequired;
+  private final List<String> excludedPaths;
   private final Duration httpConnectTimeout;
   private final Duration httpRequestTimeout;
   private final int maxConnectionsPerEndpoint;
@@ -81,6 +95,11 @@ public final class KeystoneAuthConfig {
     this.tokenCacheTime = b.tokenCacheTime;
     this.tokenCacheMaxEntries = b.tokenCacheMaxEntries;
     this.includeServiceCatalog = b.includeServiceCatalog;
+    this.invalidTokenCacheTime = b.invalidTokenCacheTime;
+    this.invalidTokenCacheMaxEntries = b.invalidTokenCacheMaxEntries;
+    this.serviceTokenRoles = List.copyOf(b.serviceTokenRoles);
+    this.serviceTokenRolesRequired = b.serviceTokenRolesRequired;
+    this.excludedPaths = List.copyOf(b.excludedPaths);
     this.httpConnectTimeout = b.httpConnectTimeout;
     this.httpRequestTimeout = b.httpRequestTimeout;
     this.maxConnectionsPerEndpoint = b.maxConnectionsPerEndpoint;
@@ -150,6 +169,31 @@ public final class KeystoneAuthConfig {
   /** Whether {@code X-Service-Catalog} is set (else Keystone is asked with {@code ?nocatalog}). */
   public boolean includeServiceCatalog() {
     return includeServiceCatalog;
+  }
+
+  /** How long an invalid answer is cached; zero caches none. */
+  public Duration invalidTokenCacheTime() {
+    return invalidTokenCacheTime;
+  }
+
+  /** The most invalid answers cached. */
+  public long invalidTokenCacheMaxEntries() {
+    return invalidTokenCacheMaxEntries;
+  }
+
+  /** Roles of which a service token must hold at least one. */
+  public List<String> serviceTokenRoles() {
+    return serviceTokenRoles;
+  }
+
+  /** Whether a service token without one of {@link #serviceTokenRoles()} is Invalid. */
+  public boolean serviceTokenRolesRequired() {
+    return serviceTokenRolesRequired;
+  }
+
+  /** Paths the filter lets through without a token (identity headers are still stripped). */
+  public List<String> excludedPaths() {
+    return excludedPaths;
   }
 
   /** The longest a connection attempt to Keystone may take. */
@@ -230,6 +274,11 @@ public final class KeystoneAuthConfig {
     private Duration tokenCacheTime = DEFAULT_TOKEN_CACHE_TIME;
     private long tokenCacheMaxEntries = DEFAULT_TOKEN_CACHE_MAX_ENTRIES;
     private boolean includeServiceCatalog = true;
+    private Duration invalidTokenCacheTime = DEFAULT_INVALID_TOKEN_CACHE_TIME;
+    private long invalidTokenCacheMaxEntries = DEFAULT_INVALID_TOKEN_CACHE_MAX_ENTRIES;
+    private List<String> serviceTokenRoles = DEFAULT_SERVICE_TOKEN_ROLES;
+    private boolean serviceTokenRolesRequired = true;
+    private List<String> excludedPaths = List.of();
     private Duration httpConnectTimeout = DEFAULT_HTTP_CONNECT_TIMEOUT;
     private Duration httpRequestTimeout = DEFAULT_HTTP_REQUEST_TIMEOUT;
     private int maxConnectionsPerEndpoint = DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT;
@@ -328,6 +377,68 @@ public final class KeystoneAuthConfig {
     /** {@code include_service_catalog}, default true. */
     public Builder includeServiceCatalog(boolean value) {
       this.includeServiceCatalog = value;
+      return this;
+    }
+
+    /**
+     * {@code invalid_token_cache_time}: how long an invalid answer is cached, default 5 s; zero or
+     * negative caches none.
+     */
+    public Builder invalidTokenCacheTime(Duration value) {
+      this.invalidTokenCacheTime = value.isNegative() ? Duration.ZERO : value;
+      return this;
+    }
+
+    /** {@code invalid_token_cache_max_entries}: most invalid answers cached, default 10,000. */
+    public Builder invalidTokenCacheMaxEntries(long value) {
+      if (value < 1) {
+        throw bad(
+            "invalid_token_cache_max_entries",
+            Long.toString(value),
+            "a whole number of at least 1");
+      }
+      this.invalidTokenCacheMaxEntries = value;
+      return this;
+    }
+
+    /** {@code service_token_roles}: a service token needs one of these roles, default service. */
+    public Builder serviceTokenRoles(List<String> roles) {
+      if (roles.isEmpty() || roles.stream().anyMatch(String::isBlank)) {
+        throw bad(
+            "service_token_roles", String.join(",", roles), "a comma-separated list of role names");
+      }
+      this.serviceTokenRoles = roles.stream().map(String::strip).toList();
+      return this;
+    }
+
+    /**
+     * {@code service_token_roles_required}, default true (keystonemiddleware 13.0): a service token
+     * without one of the roles is Invalid; if false it is Confirmed anyway (logged once) and the
+     * roles only decide {@code allow_expired}.
+     */
+    public Builder serviceTokenRolesRequired(boolean value) {
+      this.serviceTokenRolesRequired = value;
+      return this;
+    }
+
+    /**
+     * {@code excluded_paths}: paths (within the application, as the container decodes and
+     * normalises them) let through without a token. {@code /health} matches that path exactly;
+     * {@code /health/*} matches {@code /health} and everything below it, not {@code /healthz}.
+     * Identity headers are still stripped on these paths.
+     */
+    public Builder excludedPaths(List<String> paths) {
+      for (String path : paths) {
+        String p = path.strip();
+        if (!p.startsWith("/")
+            || p.contains("*") && !(p.endsWith("/*") && p.indexOf('*') == p.length() - 1)) {
+          throw bad(
+              "excluded_paths",
+              path,
+              "paths starting with '/', optionally ending in '/*' (no other wildcards)");
+        }
+      }
+      this.excludedPaths = paths.stream().map(String::strip).toList();
       return this;
     }
 

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
@@ -62,8 +63,16 @@ public final class KeystoneAuthFilter implements Filter {
   /** The longest token accepted, in characters; longer ones get 401 without a Keystone call. */
   public static final int MAX_TOKEN_LENGTH = 8192;
 
+  /**
+   * Request attribute holding the validated service {@link Identity}, when an {@code
+   * X-Service-Token} was confirmed.
+   */
+  public static final String SERVICE_IDENTITY_ATTRIBUTE =
+      "io.github.keystoneauthfilter.service-identity";
+
   static final String AUTH_TOKEN = "X-Auth-Token";
   static final String STORAGE_TOKEN = "X-Storage-Token";
+  static final String SERVICE_TOKEN = "X-Service-Token";
 
   private static final System.Logger LOG = System.getLogger(KeystoneAuthFilter.class.getName());
   private static final String FILTERED = KeystoneAuthFilter.class.getName() + ".filtered";
@@ -71,9 +80,12 @@ public final class KeystoneAuthFilter implements Filter {
       ("{\"error\": {\"code\": 401, \"title\": \"Unauthorized\", \"message\":"
               + " \"The request you have made requires authentication.\"}}")
           .getBytes(StandardCharsets.UTF_8);
-  private static final byte[] UNAVAILABLE_BODY =
+  private static final byte[] UNAVAILABLE_JSON =
       ("{\"error\": {\"code\": 503, \"title\": \"Service Unavailable\", \"message\":"
               + " \"The Keystone service is temporarily unavailable.\"}}")
+          .getBytes(StandardCharsets.UTF_8);
+  private static final byte[] UNAVAILABLE_TEXT =
+      "503 Service Unavailable\n\nThe Keystone service is temporarily unavailable.\n"
           .getBytes(StandardCharsets.UTF_8);
 
   private @Nullable KeystoneAuthConfig config;
@@ -81,6 +93,8 @@ public final class KeystoneAuthFilter implements Filter {
   private @Nullable EndpointPool pool;
   private @Nullable TokenValidator validator;
   private String wwwAuthenticate = "";
+  private ExcludedPaths excluded = new ExcludedPaths(List.of());
+  private volatile boolean warnedServiceRoles;
 
   /** For servlet containers: the configuration comes from init-params in {@link #init}. */
   public KeystoneAuthFilter() {}
@@ -162,7 +176,10 @@ public final class KeystoneAuthFilter implements Filter {
             endpoints,
             settings.tokenCacheTime(),
             settings.tokenCacheMaxEntries(),
+            settings.invalidTokenCacheTime(),
+            settings.invalidTokenCacheMaxEntries(),
             settings.clock());
+    this.excluded = new ExcludedPaths(settings.excludedPaths());
     this.wwwAuthenticate = "Keystone uri=\"" + settings.wwwAuthenticateUri() + "\"";
     LOG.log(
         Level.INFO,
@@ -185,42 +202,142 @@ public final class KeystoneAuthFilter implements Filter {
       return;
     }
     request.setAttribute(FILTERED, Boolean.TRUE);
-
-    AuthToken token = userToken(request);
-    if (token == null) {
-      refuse(request, response, chain);
+    if (!excluded.isEmpty() && excluded.matches(pathWithinApplication(request))) {
+      chain.doFilter(new IdentityRequest(request, Map.of()), response); // stripped all the same
       return;
     }
-    TokenValidation validation;
+
+    Checked service;
+    Checked user;
     try {
-      validation = tokens.validate(token);
+      service = checkService(tokens, token(request, SERVICE_TOKEN, null));
+      user = checkUser(tokens, token(request, AUTH_TOKEN, STORAGE_TOKEN), service.allowExpired());
     } catch (KeystoneUnavailableException e) {
       unavailable(request, response, chain, e);
       return;
     }
-    if (validation instanceof TokenValidation.Valid valid) {
-      request.setAttribute(IDENTITY_ATTRIBUTE, valid.identity());
-      chain.doFilter(
-          new IdentityRequest(request, IdentityHeaders.confirmed(valid.identity())), response);
-    } else {
-      LOG.log(
-          Level.DEBUG,
-          "token {0} refused: {1}",
-          token.hashPrefix(),
-          ((TokenValidation.Invalid) validation).reason());
-      refuse(request, response, chain);
+    boolean accepted =
+        user.status() == Status.CONFIRMED
+            && (service.status() == Status.ABSENT || service.status() == Status.CONFIRMED);
+    if (!accepted && !settings().delayAuthDecision()) {
+      unauthorized(response);
+      return;
     }
+    pass(request, response, chain, user, service);
+  }
+
+  /** Whether a token was sent, and if so what Keystone says of it. */
+  private enum Status {
+    ABSENT,
+    CONFIRMED,
+    INVALID
   }
 
   /**
-   * The user token: {@code X-Auth-Token}, else {@code X-Storage-Token}, trimmed. A present but
-   * empty {@code X-Auth-Token} still hides {@code X-Storage-Token}, as in keystonemiddleware. A
-   * token that cannot be one (too long, characters outside visible ASCII) counts as absent.
+   * One token's outcome.
+   *
+   * @param status absent, confirmed or invalid
+   * @param identity the identity, when confirmed
+   * @param allowExpired for a service token: whether it holds a service role, so that the user
+   *     token may be expired
    */
-  private static @Nullable AuthToken userToken(HttpServletRequest request) {
-    String raw = request.getHeader(AUTH_TOKEN);
-    if (raw == null) {
-      raw = request.getHeader(STORAGE_TOKEN);
+  private record Checked(Status status, @Nullable Identity identity, boolean allowExpired) {
+    static final Checked ABSENT = new Checked(Status.ABSENT, null, false);
+    static final Checked INVALID = new Checked(Status.INVALID, null, false);
+  }
+
+  /**
+   * The service token ({@code X-Service-Token}), checked first as keystonemiddleware does: it is
+   * Confirmed if valid and holding one of {@code service_token_roles} (or valid at all when {@code
+   * service_token_roles_required=false}); holding one of them lets the user token be expired.
+   */
+  private Checked checkService(TokenValidator tokens, @Nullable AuthToken token) {
+    if (token == null) {
+      return Checked.ABSENT;
+    }
+    if (!(tokens.validate(token) instanceof TokenValidation.Valid valid)) {
+      LOG.log(Level.DEBUG, "service token {0} refused", token.hashPrefix());
+      return Checked.INVALID;
+    }
+    Identity identity = valid.identity();
+    boolean hasRole = identity.roles().stream().anyMatch(settings().serviceTokenRoles()::contains);
+    if (hasRole) {
+      return new Checked(Status.CONFIRMED, identity, true);
+    }
+    if (settings().serviceTokenRolesRequired()) {
+      LOG.log(
+          Level.DEBUG,
+          "service token {0} refused: none of the roles {1}",
+          token.hashPrefix(),
+          settings().serviceTokenRoles());
+      return Checked.INVALID;
+    }
+    if (!warnedServiceRoles) {
+      warnedServiceRoles = true;
+      LOG.log(
+          Level.WARNING,
+          "a service token without any of the roles {0} was accepted because"
+              + " service_token_roles_required=false; set it to true (logged once)",
+          settings().serviceTokenRoles());
+    }
+    return new Checked(Status.CONFIRMED, identity, false);
+  }
+
+  /** The user token, with {@code allow_expired} when a service token with a service role came. */
+  private Checked checkUser(
+      TokenValidator tokens, @Nullable AuthToken token, boolean allowExpired) {
+    if (token == null) {
+      return Checked.INVALID;
+    }
+    TokenValidation answer = tokens.validate(allowExpired ? token.allowingExpired() : token);
+    if (answer instanceof TokenValidation.Valid valid) {
+      return new Checked(Status.CONFIRMED, valid.identity(), false);
+    }
+    LOG.log(
+        Level.DEBUG,
+        "token {0} refused: {1}",
+        token.hashPrefix(),
+        ((TokenValidation.Invalid) answer).reason());
+    return Checked.INVALID;
+  }
+
+  /** Passes the request on with the identity headers (and statuses) the outcomes call for. */
+  private void pass(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      FilterChain chain,
+      Checked user,
+      Checked service)
+      throws IOException, ServletException {
+    Map<String, String> headers = new LinkedHashMap<>();
+    Identity userIdentity = user.identity();
+    if (userIdentity != null) {
+      headers.putAll(IdentityHeaders.confirmed(userIdentity));
+      request.setAttribute(IDENTITY_ATTRIBUTE, userIdentity);
+    } else {
+      headers.putAll(IdentityHeaders.invalid());
+    }
+    Identity serviceIdentity = service.identity();
+    if (serviceIdentity != null) {
+      headers.putAll(IdentityHeaders.service(serviceIdentity));
+      request.setAttribute(SERVICE_IDENTITY_ATTRIBUTE, serviceIdentity);
+    } else if (service.status() == Status.INVALID) {
+      headers.put(IdentityHeaders.SERVICE_IDENTITY_STATUS, IdentityHeaders.INVALID);
+    }
+    chain.doFilter(
+        new IdentityRequest(request, headers), new ChallengingResponse(response, wwwAuthenticate));
+  }
+
+  /**
+   * A token header, trimmed: {@code name}, else {@code fallback}. A present but empty {@code name}
+   * still hides {@code fallback}, as in keystonemiddleware. A token that cannot be one (too long,
+   * characters outside visible ASCII) counts as absent.
+   */
+  private static @Nullable AuthToken token(
+      HttpServletRequest request, String name, @Nullable String fallback) {
+    String raw = request.getHeader(name);
+    if (raw == null && fallback != null) {
+      raw = request.getHeader(fallback);
     }
     if (raw == null) {
       return null;
@@ -230,32 +347,35 @@ public final class KeystoneAuthFilter implements Filter {
       return null;
     }
     if (trimmed.length() > MAX_TOKEN_LENGTH) {
-      LOG.log(Level.DEBUG, "token refused: longer than {0} characters", MAX_TOKEN_LENGTH);
+      LOG.log(Level.DEBUG, "{0} refused: longer than {1} characters", name, MAX_TOKEN_LENGTH);
       return null;
     }
     for (int i = 0; i < trimmed.length(); i++) {
       char c = trimmed.charAt(i);
       if (c < 0x21 || c > 0x7e) {
-        LOG.log(Level.DEBUG, "token refused: it holds characters a Keystone token never has");
+        LOG.log(Level.DEBUG, "{0} refused: it holds characters a Keystone token never has", name);
         return null;
       }
     }
     return AuthToken.of(trimmed);
   }
 
-  /** No valid user token: 401, or pass on as Invalid with delay_auth_decision. */
-  private void refuse(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-      throws IOException, ServletException {
-    if (settings().delayAuthDecision()) {
-      chain.doFilter(new IdentityRequest(request, IdentityHeaders.invalid()), response);
-      return;
-    }
-    response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
-    response.setHeader("WWW-Authenticate", wwwAuthenticate);
-    writeJson(response, UNAUTHORIZED_BODY);
+  private static String pathWithinApplication(HttpServletRequest request) {
+    String pathInfo = request.getPathInfo();
+    return pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
   }
 
-  /** No Keystone could answer: 503 with Retry-After, or pass on as Invalid with delay. */
+  /** keystonemiddleware's 401: JSON body and {@code WWW-Authenticate: Keystone uri="…"}. */
+  private void unauthorized(HttpServletResponse response) throws IOException {
+    response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
+    response.setHeader("WWW-Authenticate", wwwAuthenticate);
+    write(response, "application/json", UNAUTHORIZED_BODY);
+  }
+
+  /**
+   * No Keystone could answer: 503 with {@code Retry-After} and a body in JSON when the client
+   * accepts it, else plain text; or, with delay_auth_decision, pass on as Invalid.
+   */
   private void unavailable(
       HttpServletRequest request,
       HttpServletResponse response,
@@ -264,7 +384,13 @@ public final class KeystoneAuthFilter implements Filter {
       throws IOException, ServletException {
     LOG.log(Level.DEBUG, "Keystone unavailable: {0}", e.getMessage());
     if (settings().delayAuthDecision()) {
-      chain.doFilter(new IdentityRequest(request, IdentityHeaders.invalid()), response);
+      Map<String, String> headers = new LinkedHashMap<>(IdentityHeaders.invalid());
+      if (request.getHeader(SERVICE_TOKEN) != null) {
+        headers.put(IdentityHeaders.SERVICE_IDENTITY_STATUS, IdentityHeaders.INVALID);
+      }
+      chain.doFilter(
+          new IdentityRequest(request, headers),
+          new ChallengingResponse(response, wwwAuthenticate));
       return;
     }
     response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
@@ -273,11 +399,17 @@ public final class KeystoneAuthFilter implements Filter {
       long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
       response.setHeader("Retry-After", Long.toString(seconds));
     }
-    writeJson(response, UNAVAILABLE_BODY);
+    String accept = request.getHeader("Accept");
+    if (accept != null && accept.toLowerCase(Locale.ROOT).contains("application/json")) {
+      write(response, "application/json", UNAVAILABLE_JSON);
+    } else {
+      write(response, "text/plain;charset=UTF-8", UNAVAILABLE_TEXT);
+    }
   }
 
-  private static void writeJson(HttpServletResponse response, byte[] body) throws IOException {
-    response.setContentType("application/json");
+  private static void write(HttpServletResponse response, String contentType, byte[] body)
+      throws IOException {
+    response.setContentType(contentType);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
   }

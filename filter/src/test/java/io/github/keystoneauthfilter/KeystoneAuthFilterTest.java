@@ -136,8 +136,15 @@ class KeystoneAuthFilterTest {
   }
 
   private HttpResponse<String> get(String... headers) throws Exception {
+    return send("GET", "/app", headers);
+  }
+
+  private HttpResponse<String> send(String method, String path, String... headers)
+      throws Exception {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(base.resolve("/app")).timeout(Duration.ofSeconds(30));
+        HttpRequest.newBuilder(base.resolve(path))
+            .timeout(Duration.ofSeconds(30))
+            .method(method, HttpRequest.BodyPublishers.noBody());
     for (int i = 0; i < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }
@@ -296,7 +303,7 @@ class KeystoneAuthFilterTest {
     site1.fault(Fault.status(500));
     site2.fault(Fault.garbage());
 
-    HttpResponse<String> response = get("X-Auth-Token", token);
+    HttpResponse<String> response = get("X-Auth-Token", token, "Accept", "application/json");
 
     assertEquals(503, response.statusCode());
     assertEquals("application/json", response.headers().firstValue("Content-Type").orElseThrow());
@@ -328,6 +335,248 @@ class KeystoneAuthFilterTest {
     for (EndpointStatus status : filter.endpointStatuses()) {
       assertEquals("OPEN", status.state());
     }
+  }
+
+  @Test
+  void requestWhenKeystoneDownAndNoJsonAcceptedThen503InPlainText() throws Exception {
+    startFilter(Map.of());
+    site1.fault(Fault.refuse());
+    site2.fault(Fault.refuse());
+
+    HttpResponse<String> response = get("X-Auth-Token", issue(KeystoneTokenFixture.create()));
+
+    assertEquals(503, response.statusCode());
+    assertTrue(
+        response.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"));
+    assertEquals(
+        "503 Service Unavailable\n\nThe Keystone service is temporarily unavailable.\n",
+        response.body());
+  }
+
+  @Test
+  void requestWhenAppAnswers401ThenKeystoneChallengeIsAddedBesideTheAppsOwn() throws Exception {
+    startFilter(Map.of());
+
+    HttpResponse<String> response =
+        send("GET", "/own401", "X-Auth-Token", issue(KeystoneTokenFixture.create()));
+
+    assertEquals(401, response.statusCode());
+    List<String> challenges = response.headers().allValues("WWW-Authenticate");
+    assertTrue(challenges.contains("Basic realm=\"app\""), challenges.toString());
+    assertTrue(challenges.contains("Keystone uri=\"" + site1.uri() + "\""), challenges.toString());
+  }
+
+  @Test
+  void headWhenNoTokenThen401WithoutBody() throws Exception {
+    startFilter(Map.of());
+
+    HttpResponse<String> response = send("HEAD", "/app");
+
+    assertEquals(401, response.statusCode());
+    assertEquals("", response.body());
+    assertTrue(response.headers().firstValue("WWW-Authenticate").isPresent());
+  }
+
+  @Test
+  void requestWhenSameBadTokenTwiceThenKeystoneAskedOnceThanksToInvalidCache() throws Exception {
+    startFilter(Map.of());
+
+    assertEquals(401, get("X-Auth-Token", "gAAAAAbad").statusCode());
+    assertEquals(401, get("X-Auth-Token", "gAAAAAbad").statusCode());
+
+    assertEquals(1, site1.validations());
+  }
+
+  @Test
+  void requestWhenInvalidCacheOffThenEveryBadTokenAsksKeystone() throws Exception {
+    startFilter(Map.of("invalid_token_cache_time", "0"));
+
+    get("X-Auth-Token", "gAAAAAbad");
+    get("X-Auth-Token", "gAAAAAbad");
+
+    assertEquals(2, site1.validations());
+  }
+
+  @Test
+  void requestWhenPathExcludedThenPassesWithoutTokenButStillStripped() throws Exception {
+    startFilter(Map.of("excluded_paths", "/health, /public/*"));
+
+    HttpResponse<String> health = send("GET", "/health", "X-User-Id", "forged");
+    HttpResponse<String> below = send("GET", "/public/docs/index.html");
+
+    assertEquals(200, health.statusCode());
+    assertNull(seen(health).get("X-User-Id"));
+    assertNull(seen(health).get("X-Identity-Status"));
+    assertEquals(200, below.statusCode());
+    assertEquals(401, send("GET", "/healthz").statusCode());
+    assertEquals(401, send("GET", "/health/x").statusCode());
+    assertEquals(401, send("GET", "/publicity").statusCode());
+    assertEquals(0, site1.validations());
+  }
+
+  @Test
+  void requestWhenConfigFileNamedThenItsOptionsApplyAndInitParamsWin() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("filter", ".properties");
+    java.nio.file.Files.writeString(
+        file, "delay_auth_decision=true\nwww_authenticate_uri=https://from-file:5000\n");
+    startFilter(
+        Map.of("config_file", file.toString(), "www_authenticate_uri", "https://from-param:5000"));
+
+    HttpResponse<String> response = send("GET", "/own401");
+
+    assertEquals("Invalid", seen(response).get("X-Identity-Status"));
+    assertTrue(
+        response
+            .headers()
+            .allValues("WWW-Authenticate")
+            .contains("Keystone uri=\"https://from-param:5000\""));
+  }
+
+  @Test
+  void requestWhenUserAndServiceTokensValidThenBothConfirmedAndUserAskedWithAllowExpired()
+      throws Exception {
+    startFilter(Map.of());
+    KeystoneTokenFixture serviceUser = KeystoneTokenFixture.create().roles("service");
+    String user = issue(KeystoneTokenFixture.create());
+    String service = issue(serviceUser);
+
+    HttpResponse<String> response = get("X-Auth-Token", user, "X-Service-Token", service);
+
+    assertEquals(200, response.statusCode());
+    Map<String, String> seen = seen(response);
+    assertEquals("Confirmed", seen.get("X-Identity-Status"));
+    assertEquals("Confirmed", seen.get("X-Service-Identity-Status"));
+    assertEquals(serviceUser.userId(), seen.get("X-Service-User-Id"));
+    assertEquals(serviceUser.projectId(), seen.get("X-Service-Project-Id"));
+    assertEquals("service", seen.get("X-Service-Roles"));
+    assertEquals(serviceUser.userId(), seen.get("attribute-service-user-id"));
+    assertTrue(
+        site1.requests().stream()
+            .anyMatch(
+                r ->
+                    user.equals(r.header("X-Subject-Token"))
+                        && "1".equals(r.queryParameter("allow_expired"))));
+  }
+
+  @Test
+  void requestWhenUserTokenExpiredButServiceTokenHasServiceRoleThenPasses() throws Exception {
+    startFilter(Map.of());
+    String expired =
+        issue(KeystoneTokenFixture.create().expiresAt(java.time.Instant.now().minusSeconds(60)));
+    String service = issue(KeystoneTokenFixture.create().roles("service"));
+
+    assertEquals(200, get("X-Auth-Token", expired, "X-Service-Token", service).statusCode());
+    assertEquals(401, get("X-Auth-Token", expired).statusCode());
+  }
+
+  @Test
+  void requestWhenUserTokenExpiredAndServiceTokenLacksRoleThen401() throws Exception {
+    startFilter(Map.of("service_token_roles_required", "false"));
+    String expired =
+        issue(KeystoneTokenFixture.create().expiresAt(java.time.Instant.now().minusSeconds(60)));
+    String service = issue(KeystoneTokenFixture.create().roles("member"));
+
+    assertEquals(401, get("X-Auth-Token", expired, "X-Service-Token", service).statusCode());
+  }
+
+  @Test
+  void requestWhenServiceTokenLacksRoleThen401AndWithDelayServiceInvalidWithoutHeaders()
+      throws Exception {
+    startFilter(Map.of());
+    String user = issue(KeystoneTokenFixture.create());
+    String service = issue(KeystoneTokenFixture.create().roles("member"));
+    assertEquals(401, get("X-Auth-Token", user, "X-Service-Token", service).statusCode());
+    server.stop();
+
+    startFilter(Map.of("delay_auth_decision", "true"));
+    HttpResponse<String> delayed =
+        get("X-Auth-Token", user, "X-Service-Token", service, "X-Service-Roles", "service");
+
+    Map<String, String> seen = seen(delayed);
+    assertEquals("Confirmed", seen.get("X-Identity-Status"));
+    assertEquals("Invalid", seen.get("X-Service-Identity-Status"));
+    assertNull(seen.get("X-Service-Roles"));
+    assertNull(seen.get("X-Service-User-Id"));
+  }
+
+  @Test
+  void requestWhenServiceRolesNotRequiredThenServiceTokenWithoutRoleIsConfirmed() throws Exception {
+    startFilter(Map.of("service_token_roles_required", "false"));
+    String user = issue(KeystoneTokenFixture.create());
+    String service = issue(KeystoneTokenFixture.create().roles("member"));
+
+    HttpResponse<String> response = get("X-Auth-Token", user, "X-Service-Token", service);
+
+    assertEquals(200, response.statusCode());
+    assertEquals("Confirmed", seen(response).get("X-Service-Identity-Status"));
+  }
+
+  @Test
+  void requestWhenServiceTokenRolesConfiguredThenThoseRolesCount() throws Exception {
+    startFilter(Map.of("service_token_roles", "nova, admin"));
+    String user = issue(KeystoneTokenFixture.create());
+
+    assertEquals(
+        401,
+        get(
+                "X-Auth-Token",
+                user,
+                "X-Service-Token",
+                issue(KeystoneTokenFixture.create().roles("service")))
+            .statusCode());
+    assertEquals(
+        200,
+        get(
+                "X-Auth-Token",
+                user,
+                "X-Service-Token",
+                issue(KeystoneTokenFixture.create().roles("admin")))
+            .statusCode());
+  }
+
+  @Test
+  void requestWhenServiceTokenInvalidThen401AndWithDelayUserStillConfirmed() throws Exception {
+    startFilter(Map.of("delay_auth_decision", "true"));
+    String user = issue(KeystoneTokenFixture.create());
+
+    HttpResponse<String> response = get("X-Auth-Token", user, "X-Service-Token", "gAAAAAbad");
+
+    Map<String, String> seen = seen(response);
+    assertEquals("Confirmed", seen.get("X-Identity-Status"));
+    assertEquals("Invalid", seen.get("X-Service-Identity-Status"));
+    server.stop();
+    startFilter(Map.of());
+    assertEquals(401, get("X-Auth-Token", user, "X-Service-Token", "gAAAAAbad").statusCode());
+  }
+
+  @Test
+  void requestWhenOnlyServiceTokenThen401AndWithDelayServiceHeadersButUserInvalid()
+      throws Exception {
+    startFilter(Map.of("delay_auth_decision", "true"));
+    KeystoneTokenFixture serviceUser = KeystoneTokenFixture.create().roles("service");
+    String service = issue(serviceUser);
+
+    HttpResponse<String> response = get("X-Service-Token", service);
+
+    Map<String, String> seen = seen(response);
+    assertEquals("Invalid", seen.get("X-Identity-Status"));
+    assertEquals("Confirmed", seen.get("X-Service-Identity-Status"));
+    assertEquals(serviceUser.userId(), seen.get("X-Service-User-Id"));
+    assertNull(seen.get("X-User-Id"));
+    server.stop();
+    startFilter(Map.of());
+    assertEquals(401, get("X-Service-Token", service).statusCode());
+  }
+
+  @Test
+  void requestWhenSystemScopedUserWithProjectServiceTokenThenSystemScopeKept() throws Exception {
+    startFilter(Map.of());
+    String user = issue(KeystoneTokenFixture.create().systemScope());
+    String service = issue(KeystoneTokenFixture.create().roles("service"));
+
+    HttpResponse<String> response = get("X-Auth-Token", user, "X-Service-Token", service);
+
+    assertEquals("all", seen(response).get("OpenStack-System-Scope"));
   }
 
   @Test
@@ -422,6 +671,14 @@ class KeystoneAuthFilterTest {
       }
       if (request.getAttribute(KeystoneAuthFilter.IDENTITY_ATTRIBUTE) instanceof Identity id) {
         body.append("attribute-user-id: ").append(id.userId()).append('\n');
+      }
+      if (request.getAttribute(KeystoneAuthFilter.SERVICE_IDENTITY_ATTRIBUTE)
+          instanceof Identity id) {
+        body.append("attribute-service-user-id: ").append(id.userId()).append('\n');
+      }
+      if (request.getRequestURI().equals("/own401")) {
+        response.setHeader("WWW-Authenticate", "Basic realm=\"app\"");
+        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
       }
       response.setContentType("text/plain");
       response.getWriter().write(body.toString());

@@ -1,6 +1,6 @@
 package io.github.keystoneauthfilter.cache;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -12,31 +12,38 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Caches what a delegate validator says, keyed by the token's SHA-256.
+ * Caches what a delegate validator says, keyed by the token's SHA-256 (plus {@code allow_expired}
+ * when set, since the answer differs).
  *
  * <ul>
  *   <li>A valid identity lives {@code min(ttl, expires_at - now)}; its expiry is checked again on
- *       every hit, so an expired token is never served.
- *   <li>An invalid answer is not kept (keystonemiddleware keeps none either).
+ *       every hit, so an expired token is never served (unless it was asked about with {@code
+ *       allow_expired}; such an identity lives {@code ttl}).
+ *   <li>An invalid answer is kept for a short {@code invalidTtl} in a separate, bounded cache, so
+ *       that a flood of random tokens neither costs a Keystone call each nor evicts valid
+ *       identities; zero keeps none (keystonemiddleware keeps none).
  *   <li>"Keystone unavailable" is never kept.
- *   <li>Single flight: while one request asks Keystone about a token, the others carrying the same
- *       token wait for that answer instead of asking too (and share a failure, too).
+ *   <li>Single flight: while one request asks the delegate about a token, the others carrying the
+ *       same token wait for that answer (or failure) instead of asking too. Requests in flight are
+ *       held apart from the caches, so they never push valid identities out.
  * </ul>
  *
  * <p>The request that finds no entry asks the delegate on its own thread; there is no executor.
- * Failures travel as values, not as exceptionally completed futures, so Caffeine neither logs them
- * nor keeps them.
  */
 public final class TokenCache implements TokenValidator {
   private final TokenValidator delegate;
   private final Clock clock;
-  private final AsyncCache<String, Outcome> cache;
+  private final Cache<String, Cached> valid;
+  private final @Nullable Cache<String, TokenValidation.Invalid> invalid;
+  private final ConcurrentHashMap<String, CompletableFuture<Outcome>> inFlight =
+      new ConcurrentHashMap<>();
 
   /**
-   * Creates the cache.
+   * Creates the cache without a cache of invalid answers.
    *
    * @param delegate where answers come from on a miss
    * @param ttl the longest a valid identity is kept; zero keeps nothing (requests in flight are
@@ -45,54 +52,119 @@ public final class TokenCache implements TokenValidator {
    * @param clock the time source, also used as the cache's ticker
    */
   public TokenCache(TokenValidator delegate, Duration ttl, long maxEntries, Clock clock) {
+    this(delegate, ttl, maxEntries, Duration.ZERO, 1, clock);
+  }
+
+  /**
+   * Creates the cache, with a cache of invalid answers.
+   *
+   * @param delegate where answers come from on a miss
+   * @param ttl the longest a valid identity is kept; zero keeps nothing (requests in flight are
+   *     still shared)
+   * @param maxEntries the most identities kept
+   * @param invalidTtl how long an invalid answer is kept; zero keeps none
+   * @param invalidMaxEntries the most invalid answers kept
+   * @param clock the time source, also used as the caches' ticker
+   */
+  public TokenCache(
+      TokenValidator delegate,
+      Duration ttl,
+      long maxEntries,
+      Duration invalidTtl,
+      long invalidMaxEntries,
+      Clock clock) {
     this.delegate = delegate;
     this.clock = clock;
-    this.cache =
+    this.valid =
         Caffeine.newBuilder()
             .maximumSize(maxEntries)
             .ticker(ticker(clock))
             .executor(Runnable::run)
-            .expireAfter(new OutcomeExpiry(ttl, clock))
-            .buildAsync();
+            .expireAfter(new ValidExpiry(ttl, clock))
+            .build();
+    this.invalid =
+        invalidTtl.isZero() || invalidTtl.isNegative()
+            ? null
+            : Caffeine.newBuilder()
+                .maximumSize(invalidMaxEntries)
+                .ticker(ticker(clock))
+                .executor(Runnable::run)
+                .expireAfterWrite(invalidTtl)
+                .build();
   }
 
   @Override
   public TokenValidation validate(AuthToken token) {
-    String key = token.hash();
-    ConcurrentMap<String, CompletableFuture<Outcome>> map = cache.asMap();
+    String key = token.cacheKey();
+    TokenValidation known = lookup(token, key);
+    if (known != null) {
+      return known;
+    }
     CompletableFuture<Outcome> mine = new CompletableFuture<>();
-    CompletableFuture<Outcome> existing = map.putIfAbsent(key, mine);
+    CompletableFuture<Outcome> existing = inFlight.putIfAbsent(key, mine);
     Outcome outcome;
-    if (existing == null) {
+    if (existing != null) {
+      outcome = existing.join(); // never completed exceptionally: see below
+    } else {
       try {
-        outcome = load(token);
+        // Another request may have finished between our lookup and putIfAbsent.
+        known = lookup(token, key);
+        outcome = known != null ? new Answered(known) : load(token);
+        remember(key, token, outcome);
       } catch (Error e) {
-        // Never leave the waiters (and the entry) on a future that cannot complete.
-        mine.complete(
+        // Never leave waiters on a future that cannot complete.
+        outcome =
             new Failed(
                 new KeystoneUnavailableException(
-                    "token validation failed: " + e.getClass().getName(), null)));
+                    "token validation failed: " + e.getClass().getName(), null));
+        mine.complete(outcome);
+        inFlight.remove(key, mine);
         throw e;
       }
       mine.complete(outcome);
-    } else {
-      outcome = existing.join(); // never completed exceptionally: see load
+      inFlight.remove(key, mine);
     }
     if (outcome instanceof Failed failed) {
       throw failed.copy();
     }
     TokenValidation answer = ((Answered) outcome).validation();
-    if (answer instanceof TokenValidation.Valid valid
-        && valid.identity().isExpiredAt(clock.instant())) {
-      map.remove(key, existing == null ? mine : existing);
+    if (answer instanceof TokenValidation.Valid fresh
+        && !token.allowExpired()
+        && fresh.identity().isExpiredAt(clock.instant())) {
       return new TokenValidation.Invalid("token expired");
     }
     return answer;
   }
 
-  /** Number of entries, including requests in flight; for tests and metrics. */
+  /** Number of valid identities cached; for tests and metrics. */
   public long estimatedSize() {
-    return cache.synchronous().estimatedSize();
+    valid.cleanUp();
+    return valid.estimatedSize();
+  }
+
+  /** A cached answer still good now, or null. */
+  private @Nullable TokenValidation lookup(AuthToken token, String key) {
+    Cached hit = valid.getIfPresent(key);
+    if (hit != null) {
+      if (token.allowExpired() || !hit.valid().identity().isExpiredAt(clock.instant())) {
+        return hit.valid();
+      }
+      valid.asMap().remove(key, hit);
+      return new TokenValidation.Invalid("token expired");
+    }
+    Cache<String, TokenValidation.Invalid> refused = invalid;
+    return refused == null ? null : refused.getIfPresent(key);
+  }
+
+  private void remember(String key, AuthToken token, Outcome outcome) {
+    if (!(outcome instanceof Answered answered)) {
+      return; // unavailability is never kept
+    }
+    if (answered.validation() instanceof TokenValidation.Valid v) {
+      valid.put(key, new Cached(v, token.allowExpired()));
+    } else if (answered.validation() instanceof TokenValidation.Invalid no && invalid != null) {
+      invalid.put(key, no);
+    }
   }
 
   private Outcome load(AuthToken token) {
@@ -102,7 +174,9 @@ public final class TokenCache implements TokenValidator {
       return new Failed(e);
     } catch (RuntimeException e) {
       // Whoever waits must not wait forever; they get the same unavailability.
-      return new Failed(new KeystoneUnavailableException("token validation failed: " + e, null));
+      return new Failed(
+          new KeystoneUnavailableException(
+              "token validation failed: " + e.getClass().getName(), null));
     }
   }
 
@@ -122,6 +196,9 @@ public final class TokenCache implements TokenValidator {
     }
   }
 
+  /** A valid identity in the cache, and whether it was asked about with allow_expired. */
+  private record Cached(TokenValidation.Valid valid, boolean allowExpired) {}
+
   /** What one trip to the delegate gave. */
   private sealed interface Outcome permits Answered, Failed {}
 
@@ -134,35 +211,34 @@ public final class TokenCache implements TokenValidator {
     }
   }
 
-  /** Valid: until the TTL or the token's expiry, whichever is first. Anything else: not kept. */
-  private static final class OutcomeExpiry implements Expiry<String, Outcome> {
+  /** Until the TTL or the token's expiry, whichever is first (only the TTL for allow_expired). */
+  private static final class ValidExpiry implements Expiry<String, Cached> {
     private final long ttlNanos;
     private final Clock clock;
 
-    OutcomeExpiry(Duration ttl, Clock clock) {
+    ValidExpiry(Duration ttl, Clock clock) {
       this.ttlNanos = saturatedNanos(ttl);
       this.clock = clock;
     }
 
     @Override
-    public long expireAfterCreate(String key, Outcome value, long currentTime) {
-      if (value instanceof Answered answered
-          && answered.validation() instanceof TokenValidation.Valid valid) {
-        long untilExpiry =
-            saturatedNanos(Duration.between(clock.instant(), valid.identity().expiresAt()));
-        return Math.max(0, Math.min(ttlNanos, untilExpiry));
+    public long expireAfterCreate(String key, Cached value, long currentTime) {
+      if (value.allowExpired()) {
+        return ttlNanos; // the token may be expired already: that is the point
       }
-      return 0;
+      long untilExpiry =
+          saturatedNanos(Duration.between(clock.instant(), value.valid().identity().expiresAt()));
+      return Math.max(0, Math.min(ttlNanos, untilExpiry));
     }
 
     @Override
     public long expireAfterUpdate(
-        String key, Outcome value, long currentTime, long currentDuration) {
+        String key, Cached value, long currentTime, long currentDuration) {
       return expireAfterCreate(key, value, currentTime);
     }
 
     @Override
-    public long expireAfterRead(String key, Outcome value, long currentTime, long currentDuration) {
+    public long expireAfterRead(String key, Cached value, long currentTime, long currentDuration) {
       return currentDuration;
     }
   }

@@ -141,6 +141,30 @@ public final class IdentityHeaders {
     return headers;
   }
 
+  /**
+   * The headers a confirmed service token adds: {@code X-Service-Identity-Status: Confirmed} and
+   * the user, project and domain headers and roles with the {@code X-Service-} prefix. No catalog,
+   * no admin-project header, no legacy aliases (as keystonemiddleware), and — unlike
+   * keystonemiddleware — never {@code OpenStack-System-Scope}, so a service token cannot remove or
+   * replace the user token's system scope.
+   */
+  public static Map<String, String> service(Identity identity) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(SERVICE_IDENTITY_STATUS, CONFIRMED);
+    put(headers, "X-Service-User-Id", identity.userId());
+    put(headers, "X-Service-User-Name", identity.userName());
+    put(headers, "X-Service-User-Domain-Id", identity.userDomainId());
+    put(headers, "X-Service-User-Domain-Name", identity.userDomainName());
+    put(headers, "X-Service-Project-Id", identity.projectId());
+    put(headers, "X-Service-Project-Name", identity.projectName());
+    put(headers, "X-Service-Project-Domain-Id", identity.projectDomainId());
+    put(headers, "X-Service-Project-Domain-Name", identity.projectDomainName());
+    put(headers, "X-Service-Domain-Id", identity.domainId());
+    put(headers, "X-Service-Domain-Name", identity.domainName());
+    headers.put("X-Service-Roles", String.join(",", identity.roles()));
+    return headers;
+  }
+
   /** The one header a request without a valid user token gets (with delay_auth_decision). */
   public static Map<String, String> invalid() {
     return Map.of(IDENTITY_STATUS, INVALID);

@@ -50,6 +50,7 @@ public final class KeystoneClient implements Endpoint {
 
   private final URI root;
   private final URI validateUri;
+  private final URI validateAllowExpiredUri;
   private final URI loginUri;
   private final Client http;
   private final ObjectMapper mapper;
@@ -86,6 +87,9 @@ public final class KeystoneClient implements Endpoint {
     this.root = root;
     String tokens = root + "/v3/auth/tokens";
     this.validateUri = URI.create(includeCatalog ? tokens : tokens + "?nocatalog");
+    this.validateAllowExpiredUri =
+        URI.create(
+            includeCatalog ? tokens + "?allow_expired=1" : tokens + "?nocatalog&allow_expired=1");
     this.loginUri = URI.create(tokens + "?nocatalog");
     this.http = http;
     this.mapper = mapper;
@@ -105,13 +109,14 @@ public final class KeystoneClient implements Endpoint {
   @Override
   public TokenValidation validate(AuthToken token, Deadline deadline)
       throws EndpointFailureException {
+    URI uri = token.allowExpired() ? validateAllowExpiredUri : validateUri;
     ServiceToken serviceToken = serviceTokens.get(deadline);
-    Answer answer = call(validation(validateUri, serviceToken, token), deadline, "validation");
+    Answer answer = call(validation(uri, serviceToken, token), deadline, "validation");
     if (answer.status() == 401) {
       // Our service token expired or was revoked: log in again and ask once more.
       serviceTokens.invalidate(serviceToken);
       serviceToken = serviceTokens.get(deadline);
-      answer = call(validation(validateUri, serviceToken, token), deadline, "validation");
+      answer = call(validation(uri, serviceToken, token), deadline, "validation");
       if (answer.status() == 401) {
         throw misconfigured(
             "rejected a freshly issued service token (401); check the service user's credentials");

@@ -7,7 +7,8 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * A token as a client sent it, surrounding whitespace removed.
+ * A token as a client sent it, surrounding whitespace removed, and how to check it: normally, or
+ * with {@code allow_expired} (an expired user token accompanied by a valid service token).
  *
  * <p>The raw value is reachable only through {@link #value()}, which the Keystone client needs to
  * put it on the wire; {@link #toString()} is redacted and {@link #hash()} (lower-case hex SHA-256,
@@ -18,10 +19,12 @@ public final class AuthToken {
 
   private final String value;
   private final String hash;
+  private final boolean allowExpired;
 
-  private AuthToken(String value) {
+  private AuthToken(String value, String hash, boolean allowExpired) {
     this.value = value;
-    this.hash = sha256Hex(value);
+    this.hash = hash;
+    this.allowExpired = allowExpired;
   }
 
   /**
@@ -34,7 +37,28 @@ public final class AuthToken {
     if (trimmed.isEmpty()) {
       throw new IllegalArgumentException("a token must not be blank");
     }
-    return new AuthToken(trimmed);
+    return new AuthToken(trimmed, sha256Hex(trimmed), false);
+  }
+
+  /**
+   * The same token, to be checked with {@code allow_expired=1}: Keystone then answers for an
+   * expired token too, and no local expiry check applies.
+   */
+  public AuthToken allowingExpired() {
+    return allowExpired ? this : new AuthToken(value, hash, true);
+  }
+
+  /** Whether an expired token is acceptable (see {@link #allowingExpired()}). */
+  public boolean allowExpired() {
+    return allowExpired;
+  }
+
+  /**
+   * The cache key: {@link #hash()}, plus a suffix when {@link #allowExpired()}, since the answer
+   * differs.
+   */
+  public String cacheKey() {
+    return allowExpired ? hash + "+allow_expired" : hash;
   }
 
   /** The token itself, for the Keystone request only. Never log it. */
@@ -54,17 +78,19 @@ public final class AuthToken {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof AuthToken that && value.equals(that.value);
+    return other instanceof AuthToken that
+        && value.equals(that.value)
+        && allowExpired == that.allowExpired;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(hash);
+    return Objects.hash(hash, allowExpired);
   }
 
   @Override
   public String toString() {
-    return "AuthToken[sha256=" + hashPrefix() + "…]";
+    return "AuthToken[sha256=" + hashPrefix() + "…" + (allowExpired ? ", allow_expired" : "") + "]";
   }
 
   private static String sha256Hex(String value) {

@@ -176,7 +176,10 @@ class FoundationIT {
     Properties config = keystone.filterConfig(1);
     config.setProperty("auth_url", "http://127.0.0.1:" + closedPort + "/v3");
     try (Webapp unreachable = Webapp.start(config)) {
-      HttpResponse<String> response = unreachable.getWithToken("/hello", keystone.demoToken(1));
+      HttpResponse<String> response =
+          unreachable.get(
+              "/hello",
+              Map.of("X-Auth-Token", keystone.demoToken(1), "Accept", "application/json"));
 
       assertEquals(503, response.statusCode());
       assertTrue(response.body().contains("\"code\": 503"), response.body());

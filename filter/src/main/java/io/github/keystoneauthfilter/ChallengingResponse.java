@@ -1,0 +1,44 @@
+package io.github.keystoneauthfilter;
+
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
+
+/**
+ * Adds {@code WWW-Authenticate: Keystone uri="…"} to a 401 the application answers itself, as
+ * keystonemiddleware does; the application's own {@code WWW-Authenticate} is kept beside it.
+ */
+final class ChallengingResponse extends HttpServletResponseWrapper {
+  private final String challenge;
+  private boolean challenged;
+
+  ChallengingResponse(HttpServletResponse response, String challenge) {
+    super(response);
+    this.challenge = challenge;
+  }
+
+  @Override
+  public void setStatus(int status) {
+    challengeIf(status);
+    super.setStatus(status);
+  }
+
+  @Override
+  public void sendError(int status) throws IOException {
+    challengeIf(status);
+    super.sendError(status);
+  }
+
+  @Override
+  public void sendError(int status, String message) throws IOException {
+    challengeIf(status);
+    super.sendError(status, message);
+  }
+
+  private void challengeIf(int status) {
+    if (status == SC_UNAUTHORIZED && !challenged && !isCommitted()) {
+      challenged = true;
+      addHeader("WWW-Authenticate", challenge);
+    }
+  }
+}
