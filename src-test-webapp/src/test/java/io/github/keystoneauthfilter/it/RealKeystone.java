@@ -47,8 +47,18 @@ final class RealKeystone {
   /** The instances named by the system property {@code keystone.state.dir}. */
   static RealKeystone fromSystemProperties() throws IOException {
     Path state = Path.of(System.getProperty("keystone.state.dir", "/tmp/kaf-keystone"));
-    Path root = Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
-    return new RealKeystone(state, root);
+    return new RealKeystone(state, repoRoot());
+  }
+
+  /** The checkout's root: the nearest folder up from here holding scripts/keystone.sh. */
+  private static Path repoRoot() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isRegularFile(dir.resolve("scripts/keystone.sh"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException(
+        "scripts/keystone.sh not found above " + Path.of("").toAbsolutePath());
   }
 
   int instances() {
