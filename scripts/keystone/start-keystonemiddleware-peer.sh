@@ -23,7 +23,8 @@ usage: start-keystonemiddleware-peer.sh [-d STATE_DIR] [-p PORT] [-k INSTANCE]
 
 Other settings (env): KMW_PROCESSES (2), KMW_THREADS (4),
 KMW_TOKEN_CACHE_TIME (300, seconds a validated token stays in the
-in-process cache), KMW_INCLUDE_SERVICE_CATALOG (true), KMW_READY_TIMEOUT (120).
+in-process cache), KMW_INCLUDE_SERVICE_CATALOG (true), KMW_DELAY_AUTH_DECISION
+(false), KMW_READY_TIMEOUT (120).
 Stop it with: stop-keystone.sh -d STATE_DIR --only kmw
 EOF
 }
@@ -45,12 +46,16 @@ PROCS="${KMW_PROCESSES:-2}"
 THREADS="${KMW_THREADS:-4}"
 CACHE_TIME="${KMW_TOKEN_CACHE_TIME:-300}"
 INCLUDE_CATALOG="${KMW_INCLUDE_SERVICE_CATALOG:-true}"
+DELAY="${KMW_DELAY_AUTH_DECISION:-false}"
 READY_TIMEOUT="${KMW_READY_TIMEOUT:-120}"
 ks_check_port "port" "$PORT"
 for v in PROCS THREADS CACHE_TIME READY_TIMEOUT KS_INDEX; do
   [[ "${!v}" =~ ^[0-9]+$ ]] && (( ${!v} >= 1 )) || ks_die "$v must be a positive integer (got '${!v}')"
 done
 case "$INCLUDE_CATALOG" in true|false) ;; *) ks_die "KMW_INCLUDE_SERVICE_CATALOG must be true or false" ;; esac
+case "$DELAY" in true|false) ;; *) ks_die "KMW_DELAY_AUTH_DECISION must be true or false" ;; esac
+# Without a token auth_token answers 401 itself, or (delay_auth_decision) passes the request on.
+NO_TOKEN_CODE=401; [[ "$DELAY" == true ]] && NO_TOKEN_CODE=200
 
 STATE=$(ks_state_dir "$STATE_ARG")
 [[ -f "$STATE/keystone.env" ]] \
@@ -112,7 +117,7 @@ interface = internal
 token_cache_time = $CACHE_TIME
 include_service_catalog = $INCLUDE_CATALOG
 service_token_roles_required = true
-delay_auth_decision = false
+delay_auth_decision = $DELAY
 http_connect_timeout = 5
 EOF
   chmod 600 "$conf"
@@ -153,7 +158,7 @@ EOF
   ks_start_uwsgi "$STATE/run/$name.ini" "$pidfile" "$ulog" "$STATE" > /dev/null \
     || ks_die "uwsgi for $name failed to start; log: $ulog"
   # Without a token auth_token itself answers 401: that is 'ready'.
-  ks_wait_ready "$name" "${KS[KEYSTONE_HOST]:-127.0.0.1}" "$PORT" / "$pidfile" "$ulog" "$PROCS" "$READY_TIMEOUT" 401
+  ks_wait_ready "$name" "${KS[KEYSTONE_HOST]:-127.0.0.1}" "$PORT" / "$pidfile" "$ulog" "$PROCS" "$READY_TIMEOUT" "$NO_TOKEN_CODE"
   ks_log "$name ready in $(ks_elapsed "$t0") s (pid $(cat "$pidfile"), $PROCS processes x $THREADS threads)"
 fi
 
@@ -167,7 +172,7 @@ code=$(curl -s -o "$STATE/run/$name.smoke.json" -w '%{http_code}' -H "X-Auth-Tok
 grep -q '"X-Identity-Status": "Confirmed"' "$STATE/run/$name.smoke.json" \
   || ks_die "$peer/smoke: identity headers missing: $(cat "$STATE/run/$name.smoke.json")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$peer/smoke")
-[[ "$code" == 401 ]] || ks_die "$peer/smoke without a token answered $code, not 401"
+[[ "$code" == "$NO_TOKEN_CODE" ]] || ks_die "$peer/smoke without a token answered $code, not $NO_TOKEN_CODE"
 
 echo "keystonemiddleware peer ready: $peer  (auth_token -> $KS_URL, region $KS_REGION, service user ${KS[KEYSTONE_SVC_USER]})"
 echo "  in-process token cache: $CACHE_TIME s; $PROCS processes x $THREADS threads; pid $(cat "$pidfile"); log $ulog"

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -101,14 +102,24 @@ final class RealKeystone {
   /** A new project-scoped token issued on instance {@code i}. */
   String token(int i, String user, String password, String project)
       throws IOException, InterruptedException {
+    return scopedToken(
+        i,
+        user,
+        password,
+        "{\"project\":{\"name\":\"" + project + "\",\"domain\":{\"id\":\"default\"}}}");
+  }
+
+  /** A new token issued on instance {@code i} with this {@code scope} JSON object. */
+  String scopedToken(int i, String user, String password, String scope)
+      throws IOException, InterruptedException {
     String body =
         "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\""
             + user
             + "\",\"domain\":{\"id\":\"default\"},\"password\":\""
             + password
-            + "\"}}},\"scope\":{\"project\":{\"name\":\""
-            + project
-            + "\",\"domain\":{\"id\":\"default\"}}}}}";
+            + "\"}}},\"scope\":"
+            + scope
+            + "}}";
     HttpResponse<String> response =
         HTTP.send(
             HttpRequest.newBuilder(URI.create(url(i) + "/auth/tokens?nocatalog"))
@@ -156,6 +167,79 @@ final class RealKeystone {
     }
   }
 
+  /**
+   * Gives {@code user} the role {@code role} on the Default domain (idempotent), acting as the
+   * admin user with a system-scoped token.
+   */
+  void grantDomainRole(String user, String role) throws IOException, InterruptedException {
+    String admin =
+        scopedToken(
+            1,
+            env.getProperty("KEYSTONE_ADMIN_USER"),
+            env.getProperty("KEYSTONE_ADMIN_PASSWORD"),
+            "{\"system\":{\"all\":true}}");
+    String userId = lookupId(admin, "/users?name=" + user, "users");
+    String roleId = lookupId(admin, "/roles?name=" + role, "roles");
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(url(1) + "/domains/default/users/" + userId + "/roles/" + roleId))
+                .timeout(Duration.ofSeconds(30))
+                .header("X-Auth-Token", admin)
+                .PUT(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 204) {
+      throw new IllegalStateException("role assignment answered " + response.statusCode());
+    }
+  }
+
+  private String lookupId(String adminToken, String query, String collection)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url(1) + query))
+                .timeout(Duration.ofSeconds(30))
+                .header("X-Auth-Token", adminToken)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    var list = Webapp.JSON.readTree(response.body()).get(collection);
+    if (response.statusCode() != 200 || list == null || list.isEmpty()) {
+      throw new IllegalStateException(query + " answered " + response.statusCode());
+    }
+    return list.get(0).get("id").asText();
+  }
+
+  /** Starts the keystonemiddleware peer (auth_token + echo app under uWSGI) on {@code port}. */
+  void startKeystonemiddleware(int port, boolean delayAuthDecision)
+      throws IOException, InterruptedException {
+    run(
+        Map.of("KMW_DELAY_AUTH_DECISION", Boolean.toString(delayAuthDecision)),
+        "kmw-peer",
+        "-p",
+        Integer.toString(port),
+        "-k",
+        "1");
+  }
+
+  /** Stops every keystonemiddleware peer of this state directory (not Keystone). */
+  void stopKeystonemiddleware() throws IOException, InterruptedException {
+    Process process =
+        new ProcessBuilder(
+                "bash",
+                repoRoot.resolve("scripts/keystone/stop-keystone.sh").toString(),
+                "-d",
+                stateDir.toString(),
+                "--only",
+                "kmw")
+            .inheritIO()
+            .start();
+    if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+      process.destroyForcibly();
+      throw new IllegalStateException("stopping the keystonemiddleware peers failed");
+    }
+  }
+
   void kill(int i) throws IOException, InterruptedException {
     script("kill", Integer.toString(i));
   }
@@ -181,11 +265,18 @@ final class RealKeystone {
   }
 
   private void script(String... args) throws IOException, InterruptedException {
+    run(Map.of(), args);
+  }
+
+  private void run(Map<String, String> environment, String... args)
+      throws IOException, InterruptedException {
     List<String> command =
         new ArrayList<>(List.of("bash", repoRoot.resolve("scripts/keystone.sh").toString()));
     command.addAll(List.of(args));
     command.addAll(List.of("-d", stateDir.toString()));
-    Process process = new ProcessBuilder(command).inheritIO().start();
+    ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     if (!process.waitFor(180, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new IllegalStateException("timed out: " + command);
