@@ -60,6 +60,13 @@ final class InitParameters {
           Map.entry("username", KeystoneAuthConfig.Builder::username),
           Map.entry("password", KeystoneAuthConfig.Builder::password),
           Map.entry("project_name", KeystoneAuthConfig.Builder::projectName),
+          Map.entry(
+              "application_credential_id", KeystoneAuthConfig.Builder::applicationCredentialId),
+          Map.entry(
+              "application_credential_name", KeystoneAuthConfig.Builder::applicationCredentialName),
+          Map.entry(
+              "application_credential_secret",
+              KeystoneAuthConfig.Builder::applicationCredentialSecret),
           Map.entry("user_domain_name", KeystoneAuthConfig.Builder::userDomainName),
           Map.entry("project_domain_name", KeystoneAuthConfig.Builder::projectDomainName),
           Map.entry("www_authenticate_uri", KeystoneAuthConfig.Builder::wwwAuthenticateUri),
@@ -226,9 +233,13 @@ final class InitParameters {
   }
 
   private static void authType(KeystoneAuthConfig.Builder builder, String value) {
-    String type = value.strip().toLowerCase(Locale.ROOT);
-    if (!type.equals("password") && !type.equals("v3password")) {
-      throw KeystoneAuthConfig.Builder.bad("auth_type", value, "'password' or 'v3password'");
+    switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "password", "v3password" -> builder.authType(KeystoneAuthConfig.AuthType.PASSWORD);
+      case "v3applicationcredential" ->
+          builder.authType(KeystoneAuthConfig.AuthType.APPLICATION_CREDENTIAL);
+      default ->
+          throw KeystoneAuthConfig.Builder.bad(
+              "auth_type", value, "'password', 'v3password' or 'v3applicationcredential'");
     }
   }
 

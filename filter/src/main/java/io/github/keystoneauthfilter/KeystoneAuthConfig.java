@@ -57,9 +57,13 @@ public final class KeystoneAuthConfig {
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 32;
 
   private final List<URI> authUrls;
-  private final String username;
-  private final String password;
-  private final String projectName;
+  private final AuthType authType;
+  private final @Nullable String username;
+  private final @Nullable String password;
+  private final @Nullable String projectName;
+  private final @Nullable String applicationCredentialId;
+  private final @Nullable String applicationCredentialName;
+  private final @Nullable String applicationCredentialSecret;
   private final String userDomainName;
   private final String projectDomainName;
   private final URI wwwAuthenticateUri;
@@ -82,12 +86,15 @@ public final class KeystoneAuthConfig {
   private final boolean failoverOnNotFound;
   private final Clock clock;
 
-  private KeystoneAuthConfig(
-      Builder b, List<URI> authUrls, String username, String password, String projectName) {
+  private KeystoneAuthConfig(Builder b, List<URI> authUrls) {
     this.authUrls = List.copyOf(authUrls);
-    this.username = username;
-    this.password = password;
-    this.projectName = projectName;
+    this.authType = b.authType;
+    this.username = b.username;
+    this.password = b.password;
+    this.projectName = b.projectName;
+    this.applicationCredentialId = b.applicationCredentialId;
+    this.applicationCredentialName = b.applicationCredentialName;
+    this.applicationCredentialSecret = b.applicationCredentialSecret;
     this.userDomainName = b.userDomainName;
     this.projectDomainName = b.projectDomainName;
     this.wwwAuthenticateUri = b.wwwAuthenticateUri != null ? b.wwwAuthenticateUri : authUrls.get(0);
@@ -121,19 +128,39 @@ public final class KeystoneAuthConfig {
     return authUrls;
   }
 
-  /** The service user's name. */
-  public String username() {
+  /** How the filter logs in: {@code password} or {@code v3applicationcredential}. */
+  public AuthType authType() {
+    return authType;
+  }
+
+  /** The service user's name (with an application credential named by name: its owner). */
+  public @Nullable String username() {
     return username;
   }
 
   /** The service user's password. Never log it. */
-  public String password() {
+  public @Nullable String password() {
     return password;
   }
 
-  /** The project the service token is scoped to. */
-  public String projectName() {
+  /** The project the service token is scoped to (password login). */
+  public @Nullable String projectName() {
     return projectName;
+  }
+
+  /** {@code application_credential_id}. */
+  public @Nullable String applicationCredentialId() {
+    return applicationCredentialId;
+  }
+
+  /** {@code application_credential_name}. */
+  public @Nullable String applicationCredentialName() {
+    return applicationCredentialName;
+  }
+
+  /** {@code application_credential_secret}. Never log it. */
+  public @Nullable String applicationCredentialSecret() {
+    return applicationCredentialSecret;
   }
 
   /** The service user's domain name. */
@@ -245,6 +272,8 @@ public final class KeystoneAuthConfig {
   public String toString() {
     return "KeystoneAuthConfig[auth_url="
         + authUrls
+        + ", auth_type="
+        + authType.optionValue()
         + ", username="
         + username
         + ", project_name="
@@ -258,6 +287,25 @@ public final class KeystoneAuthConfig {
         + "]";
   }
 
+  /** How the filter logs in to Keystone for its service token. */
+  public enum AuthType {
+    /** {@code password}: username and password, scoped to a project. */
+    PASSWORD("password"),
+    /** {@code v3applicationcredential}: an application credential's id (or name) and secret. */
+    APPLICATION_CREDENTIAL("v3applicationcredential");
+
+    private final String optionValue;
+
+    AuthType(String optionValue) {
+      this.optionValue = optionValue;
+    }
+
+    /** The value of the {@code auth_type} option. */
+    public String optionValue() {
+      return optionValue;
+    }
+  }
+
   /**
    * Builds a {@link KeystoneAuthConfig}. Setters named after the keystonemiddleware option they
    * set. Not thread-safe.
@@ -267,6 +315,10 @@ public final class KeystoneAuthConfig {
     private @Nullable String username;
     private @Nullable String password;
     private @Nullable String projectName;
+    private AuthType authType = AuthType.PASSWORD;
+    private @Nullable String applicationCredentialId;
+    private @Nullable String applicationCredentialName;
+    private @Nullable String applicationCredentialSecret;
     private String userDomainName = DEFAULT_DOMAIN_NAME;
     private String projectDomainName = DEFAULT_DOMAIN_NAME;
     private @Nullable URI wwwAuthenticateUri;
@@ -317,6 +369,33 @@ public final class KeystoneAuthConfig {
     /** {@code project_name}: the project the service token is scoped to. Required. */
     public Builder projectName(String value) {
       this.projectName = nonBlank("project_name", value);
+      return this;
+    }
+
+    /**
+     * {@code auth_type}: {@code password} (also {@code v3password}; the default) or {@code
+     * v3applicationcredential}.
+     */
+    public Builder authType(AuthType value) {
+      this.authType = Objects.requireNonNull(value, "auth_type");
+      return this;
+    }
+
+    /** {@code application_credential_id}: the credential to log in with. */
+    public Builder applicationCredentialId(String value) {
+      this.applicationCredentialId = nonBlank("application_credential_id", value);
+      return this;
+    }
+
+    /** {@code application_credential_name}: with {@code username}, instead of the id. */
+    public Builder applicationCredentialName(String value) {
+      this.applicationCredentialName = nonBlank("application_credential_name", value);
+      return this;
+    }
+
+    /** {@code application_credential_secret}: required with an application credential. */
+    public Builder applicationCredentialSecret(String value) {
+      this.applicationCredentialSecret = nonBlank("application_credential_secret", value, false);
       return this;
     }
 
@@ -525,19 +604,32 @@ public final class KeystoneAuthConfig {
                 + secondsText(failoverOpen)
                 + ")");
       }
-      return new KeystoneAuthConfig(
-          this,
-          authUrls,
-          required("username", username),
-          required("password", password),
-          required("project_name", projectName));
+      if (authType == AuthType.PASSWORD) {
+        required("username", username);
+        required("password", password);
+        required("project_name", projectName);
+      } else {
+        required("application_credential_secret", applicationCredentialSecret);
+        if (applicationCredentialId == null
+            && (applicationCredentialName == null || username == null)) {
+          throw new IllegalArgumentException(
+              "auth_type v3applicationcredential needs application_credential_id, or"
+                  + " application_credential_name and username");
+        }
+        if (projectName != null || password != null) {
+          throw new IllegalArgumentException(
+              "auth_type v3applicationcredential takes no "
+                  + (projectName != null ? "project_name" : "password")
+                  + ": an application credential carries its own scope and secret");
+        }
+      }
+      return new KeystoneAuthConfig(this, authUrls);
     }
 
-    private static String required(String option, @Nullable String value) {
+    private static void required(String option, @Nullable String value) {
       if (value == null) {
         throw new IllegalArgumentException(option + " is required");
       }
-      return value;
     }
 
     private static URI normalise(String option, String url) {

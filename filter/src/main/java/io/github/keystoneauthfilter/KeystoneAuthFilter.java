@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -133,13 +134,7 @@ public final class KeystoneAuthFilter implements Filter {
             settings.authUrls().size(),
             settings.httpConnectTimeout(),
             settings.httpRequestTimeout());
-    ServiceCredentials credentials =
-        new ServiceCredentials(
-            settings.username(),
-            settings.password(),
-            settings.userDomainName(),
-            settings.projectName(),
-            settings.projectDomainName());
+    ServiceCredentials credentials = credentials(settings);
     List<EndpointPool.Member> members = new ArrayList<>();
     for (var url : settings.authUrls()) {
       KeystoneClient endpoint =
@@ -186,6 +181,23 @@ public final class KeystoneAuthFilter implements Filter {
         "KeystoneAuthFilter started: endpoints in order {0}, delay_auth_decision={1}",
         settings.authUrls(),
         settings.delayAuthDecision());
+  }
+
+  private static ServiceCredentials credentials(KeystoneAuthConfig settings) {
+    if (settings.authType() == KeystoneAuthConfig.AuthType.APPLICATION_CREDENTIAL) {
+      return new ServiceCredentials.ApplicationCredential(
+          settings.applicationCredentialId(),
+          settings.applicationCredentialName(),
+          settings.username(),
+          settings.userDomainName(),
+          Objects.requireNonNull(settings.applicationCredentialSecret()));
+    }
+    return ServiceCredentials.password(
+        Objects.requireNonNull(settings.username()),
+        Objects.requireNonNull(settings.password()),
+        settings.userDomainName(),
+        Objects.requireNonNull(settings.projectName()),
+        settings.projectDomainName());
   }
 
   @Override

@@ -160,6 +160,70 @@ class InitParametersFileTest {
   }
 
   @Test
+  void parseWhenApplicationCredentialByIdThenNoUserOrProjectNeeded() {
+    KeystoneAuthConfig config =
+        parse(
+            Map.of(
+                "auth_url", "http://a:5000",
+                "auth_type", "v3applicationcredential",
+                "application_credential_id", "abc",
+                "application_credential_secret", "${KS_PASSWORD}"));
+
+    assertEquals(KeystoneAuthConfig.AuthType.APPLICATION_CREDENTIAL, config.authType());
+    assertEquals("abc", config.applicationCredentialId());
+    assertEquals("s3cret", config.applicationCredentialSecret());
+    assertFalse(config.toString().contains("s3cret"));
+  }
+
+  @Test
+  void parseWhenApplicationCredentialWithoutSecretThenFailsNamingIt() {
+    IllegalArgumentException failure =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                parse(
+                    Map.of(
+                        "auth_url", "http://a:5000",
+                        "auth_type", "v3applicationcredential",
+                        "application_credential_id", "abc")));
+
+    assertEquals("application_credential_secret is required", failure.getMessage());
+  }
+
+  @Test
+  void parseWhenApplicationCredentialNamedWithoutOwnerThenFailsSayingWhatIsNeeded() {
+    IllegalArgumentException failure =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                parse(
+                    Map.of(
+                        "auth_url", "http://a:5000",
+                        "auth_type", "v3applicationcredential",
+                        "application_credential_name", "ci",
+                        "application_credential_secret", "x")));
+
+    assertTrue(failure.getMessage().contains("application_credential_name and username"));
+  }
+
+  @Test
+  void parseWhenApplicationCredentialWithProjectNameThenFailsNamingIt() {
+    IllegalArgumentException failure =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                parse(
+                    Map.of(
+                        "auth_url", "http://a:5000",
+                        "auth_type", "v3applicationcredential",
+                        "application_credential_id", "abc",
+                        "application_credential_secret", "x",
+                        "project_name", "service")));
+
+    assertTrue(failure.getMessage().contains("takes no project_name"), failure.getMessage());
+  }
+
+  @Test
   void excludedPathsWhenPrefixThenMatchesOnSegmentBoundaryOnly() {
     ExcludedPaths paths = new ExcludedPaths(List.of("/health", "/public/*"));
 

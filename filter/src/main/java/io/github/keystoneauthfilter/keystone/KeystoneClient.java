@@ -1,7 +1,6 @@
 package io.github.keystoneauthfilter.keystone;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.keystoneauthfilter.endpoint.Deadline;
 import io.github.keystoneauthfilter.endpoint.Endpoint;
 import io.github.keystoneauthfilter.endpoint.EndpointFailureException;
@@ -97,7 +96,7 @@ public final class KeystoneClient implements Endpoint {
     this.connectTimeout = connectTimeout;
     this.requestTimeout = requestTimeout;
     this.clock = clock;
-    this.loginBody = passwordLoginBody(mapper, credentials);
+    this.loginBody = credentials.loginBody(mapper);
     this.serviceTokens = new ServiceTokenProvider(root, this::login, clock);
   }
 
@@ -246,25 +245,6 @@ public final class KeystoneClient implements Endpoint {
     }
     String message = cause.getMessage();
     return cause.getClass().getSimpleName() + (message == null ? "" : " (" + message + ")");
-  }
-
-  private static byte[] passwordLoginBody(ObjectMapper mapper, ServiceCredentials credentials) {
-    ObjectNode body = mapper.createObjectNode();
-    ObjectNode auth = body.putObject("auth");
-    ObjectNode identity = auth.putObject("identity");
-    identity.putArray("methods").add("password");
-    ObjectNode user = identity.putObject("password").putObject("user");
-    user.put("name", credentials.username());
-    user.putObject("domain").put("name", credentials.userDomainName());
-    user.put("password", credentials.password());
-    ObjectNode project = auth.putObject("scope").putObject("project");
-    project.put("name", credentials.projectName());
-    project.putObject("domain").put("name", credentials.projectDomainName());
-    try {
-      return mapper.writeValueAsBytes(body);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot write the login body", e);
-    }
   }
 
   /** What an endpoint answered. */

@@ -57,7 +57,7 @@ class KeystoneClientTest {
         keystone.uri(),
         http,
         new ObjectMapper(),
-        new ServiceCredentials("svc", password, "Default", "service", "Default"),
+        ServiceCredentials.password("svc", password, "Default", "service", "Default"),
         catalog,
         CONNECT,
         REQUEST,
@@ -132,6 +132,82 @@ class KeystoneClientTest {
 
     assertEquals(1, keystone.logins());
     assertEquals(5, keystone.validations());
+  }
+
+  @Test
+  void validateWhenApplicationCredentialByIdThenLogsInWithItAndValidates() throws Exception {
+    keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret");
+    KeystoneClient client =
+        new KeystoneClient(
+            keystone.uri(),
+            http,
+            new ObjectMapper(),
+            new ServiceCredentials.ApplicationCredential(
+                "ac-id", null, null, "Default", "ac-secret"),
+            true,
+            CONNECT,
+            REQUEST,
+            clock);
+
+    TokenValidation answer =
+        client.validate(AuthToken.of(issue(KeystoneTokenFixture.create())), deadline());
+
+    assertInstanceOf(TokenValidation.Valid.class, answer);
+    String login = keystone.requests().get(0).body();
+    assertTrue(login.contains("\"application_credential\""), login);
+    assertFalse(login.contains("\"scope\""), login);
+  }
+
+  @Test
+  void validateWhenApplicationCredentialByNameThenLogsInWithItsOwner() throws Exception {
+    keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret", "owner");
+    KeystoneClient client =
+        new KeystoneClient(
+            keystone.uri(),
+            http,
+            new ObjectMapper(),
+            new ServiceCredentials.ApplicationCredential(
+                null, "ac-name", "owner", "Default", "ac-secret"),
+            true,
+            CONNECT,
+            REQUEST,
+            clock);
+
+    assertInstanceOf(
+        TokenValidation.Valid.class,
+        client.validate(AuthToken.of(issue(KeystoneTokenFixture.create())), deadline()));
+  }
+
+  @Test
+  void validateWhenApplicationCredentialSecretWrongThenMisconfigured() {
+    keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret");
+    KeystoneClient client =
+        new KeystoneClient(
+            keystone.uri(),
+            http,
+            new ObjectMapper(),
+            new ServiceCredentials.ApplicationCredential("ac-id", null, null, "Default", "wrong"),
+            true,
+            CONNECT,
+            REQUEST,
+            clock);
+
+    EndpointFailureException failure =
+        assertThrows(
+            EndpointFailureException.class, () -> client.validate(AuthToken.of("t"), deadline()));
+    assertEquals(Kind.MISCONFIGURED, failure.kind());
+  }
+
+  @Test
+  void credentialsToStringWhenPrintedThenNoSecret() {
+    assertFalse(
+        ServiceCredentials.password("svc", "pw-123", "Default", "service", "Default")
+            .toString()
+            .contains("pw-123"));
+    assertFalse(
+        new ServiceCredentials.ApplicationCredential("id", null, null, "Default", "sec-456")
+            .toString()
+            .contains("sec-456"));
   }
 
   @Test
@@ -299,7 +375,7 @@ class KeystoneClientTest {
             keystone.uri(),
             http,
             new ObjectMapper(),
-            new ServiceCredentials("svc", "svc-pass", "Default", "service", "Default"),
+            ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
             true,
             CONNECT,
             Duration.ofSeconds(30),
@@ -338,7 +414,7 @@ class KeystoneClientTest {
               keystone.uri(),
               single,
               new ObjectMapper(),
-              new ServiceCredentials("svc", "svc-pass", "Default", "service", "Default"),
+              ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
               true,
               Duration.ofMillis(300),
               Duration.ofSeconds(5),
@@ -382,7 +458,7 @@ class KeystoneClientTest {
               other.uri(),
               http,
               new ObjectMapper(),
-              new ServiceCredentials("svc", "svc-pass", "Default", "service", "Default"),
+              ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
               true,
               CONNECT,
               REQUEST,

@@ -161,6 +161,24 @@ class FoundationIT {
   }
 
   @Test
+  void requestWhenFilterLogsInWithAnApplicationCredentialThenTokensValidate() throws Exception {
+    String[] credential = keystone.serviceApplicationCredential();
+    Properties config = keystone.filterConfig(1);
+    config.remove("username");
+    config.remove("password");
+    config.remove("project_name");
+    config.setProperty("auth_type", "v3applicationcredential");
+    config.setProperty("application_credential_id", credential[0]);
+    config.setProperty("application_credential_secret", credential[1]);
+    try (Webapp withCredential = Webapp.start(config)) {
+      HttpResponse<String> response = withCredential.getWithToken("/hello", keystone.demoToken(1));
+
+      assertEquals(200, response.statusCode());
+      assertEquals("demo", Webapp.seen(response, "X-User-Name"));
+    }
+  }
+
+  @Test
   void requestWhenTokenIssuedAtAnotherSiteThenAccepted() throws Exception {
     String token = keystone.demoToken(keystone.instances());
 

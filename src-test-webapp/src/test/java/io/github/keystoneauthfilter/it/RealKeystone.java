@@ -210,6 +210,37 @@ final class RealKeystone {
     return list.get(0).get("id").asText();
   }
 
+  /**
+   * Creates an application credential for the service user (with its roles) and returns its id and
+   * secret.
+   */
+  String[] serviceApplicationCredential() throws IOException, InterruptedException {
+    String token =
+        token(
+            1,
+            env.getProperty("KEYSTONE_SVC_USER"),
+            env.getProperty("KEYSTONE_SVC_PASSWORD"),
+            env.getProperty("KEYSTONE_SVC_PROJECT"));
+    String userId = Webapp.JSON.readTree(validateDirectly(1, token)).at("/token/user/id").asText();
+    String body = "{\"application_credential\":{\"name\":\"kaf-it-" + System.nanoTime() + "\"}}";
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(url(1) + "/users/" + userId + "/application_credentials"))
+                .timeout(Duration.ofSeconds(30))
+                .header("X-Auth-Token", token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException(
+          "application credential creation answered " + response.statusCode());
+    }
+    var credential = Webapp.JSON.readTree(response.body()).get("application_credential");
+    return new String[] {credential.get("id").asText(), credential.get("secret").asText()};
+  }
+
   /** Starts the keystonemiddleware peer (auth_token + echo app under uWSGI) on {@code port}. */
   void startKeystonemiddleware(int port, boolean delayAuthDecision)
       throws IOException, InterruptedException {
