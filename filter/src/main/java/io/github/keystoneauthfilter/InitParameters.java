@@ -47,11 +47,7 @@ final class InitParameters {
           "interface",
           "auth_version",
           "http_request_max_retries",
-          "service_type",
-          "cafile",
-          "certfile",
-          "keyfile",
-          "insecure");
+          "service_type");
 
   private static final Map<String, BiConsumer<KeystoneAuthConfig.Builder, String>> OPTIONS =
       Map.ofEntries(
@@ -92,6 +88,10 @@ final class InitParameters {
               "service_token_roles_required",
               (b, v) -> b.serviceTokenRolesRequired(bool("service_token_roles_required", v))),
           Map.entry("excluded_paths", (b, v) -> b.excludedPaths(list(v))),
+          Map.entry("cafile", KeystoneAuthConfig.Builder::cafile),
+          Map.entry("certfile", KeystoneAuthConfig.Builder::certfile),
+          Map.entry("keyfile", KeystoneAuthConfig.Builder::keyfile),
+          Map.entry("insecure", (b, v) -> b.insecure(bool("insecure", v))),
           Map.entry(
               "include_service_catalog",
               (b, v) -> b.includeServiceCatalog(bool("include_service_catalog", v))),

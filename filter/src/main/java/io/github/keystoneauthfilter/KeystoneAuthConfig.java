@@ -2,6 +2,9 @@ package io.github.keystoneauthfilter;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +79,10 @@ public final class KeystoneAuthConfig {
   private final List<String> serviceTokenRoles;
   private final boolean serviceTokenRolesRequired;
   private final List<String> excludedPaths;
+  private final @Nullable Path cafile;
+  private final @Nullable Path certfile;
+  private final @Nullable Path keyfile;
+  private final boolean insecure;
   private final Duration httpConnectTimeout;
   private final Duration httpRequestTimeout;
   private final int maxConnectionsPerEndpoint;
@@ -107,6 +114,10 @@ public final class KeystoneAuthConfig {
     this.serviceTokenRoles = List.copyOf(b.serviceTokenRoles);
     this.serviceTokenRolesRequired = b.serviceTokenRolesRequired;
     this.excludedPaths = List.copyOf(b.excludedPaths);
+    this.cafile = b.cafile;
+    this.certfile = b.certfile;
+    this.keyfile = b.keyfile;
+    this.insecure = b.insecure;
     this.httpConnectTimeout = b.httpConnectTimeout;
     this.httpRequestTimeout = b.httpRequestTimeout;
     this.maxConnectionsPerEndpoint = b.maxConnectionsPerEndpoint;
@@ -223,6 +234,26 @@ public final class KeystoneAuthConfig {
     return excludedPaths;
   }
 
+  /** {@code cafile}: PEM CA bundle trusted for Keystone's TLS certificates, or null (JVM's). */
+  public @Nullable Path cafile() {
+    return cafile;
+  }
+
+  /** {@code certfile}: PEM client certificate (chain) presented to Keystone, or null. */
+  public @Nullable Path certfile() {
+    return certfile;
+  }
+
+  /** {@code keyfile}: PKCS#8 PEM private key of {@link #certfile()}, or null. */
+  public @Nullable Path keyfile() {
+    return keyfile;
+  }
+
+  /** {@code insecure}: whether Keystone's TLS certificate is not verified at all. */
+  public boolean insecure() {
+    return insecure;
+  }
+
   /** The longest a connection attempt to Keystone may take. */
   public Duration httpConnectTimeout() {
     return httpConnectTimeout;
@@ -331,6 +362,10 @@ public final class KeystoneAuthConfig {
     private List<String> serviceTokenRoles = DEFAULT_SERVICE_TOKEN_ROLES;
     private boolean serviceTokenRolesRequired = true;
     private List<String> excludedPaths = List.of();
+    private @Nullable Path cafile;
+    private @Nullable Path certfile;
+    private @Nullable Path keyfile;
+    private boolean insecure;
     private Duration httpConnectTimeout = DEFAULT_HTTP_CONNECT_TIMEOUT;
     private Duration httpRequestTimeout = DEFAULT_HTTP_REQUEST_TIMEOUT;
     private int maxConnectionsPerEndpoint = DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT;
@@ -521,6 +556,33 @@ public final class KeystoneAuthConfig {
       return this;
     }
 
+    /** {@code cafile}: a readable PEM file of CA certificates that Keystone's TLS chains to. */
+    public Builder cafile(String path) {
+      this.cafile = readable("cafile", path);
+      return this;
+    }
+
+    /** {@code certfile}: a readable PEM client certificate (chain); needs {@code keyfile}. */
+    public Builder certfile(String path) {
+      this.certfile = readable("certfile", path);
+      return this;
+    }
+
+    /** {@code keyfile}: a readable unencrypted PKCS#8 PEM private key for {@code certfile}. */
+    public Builder keyfile(String path) {
+      this.keyfile = readable("keyfile", path);
+      return this;
+    }
+
+    /**
+     * {@code insecure}, default false: accept any TLS certificate from Keystone. For tests only;
+     * logged as a warning at start.
+     */
+    public Builder insecure(boolean value) {
+      this.insecure = value;
+      return this;
+    }
+
     /** {@code http_connect_timeout}, default 2 s; must be positive. */
     public Builder httpConnectTimeout(Duration value) {
       this.httpConnectTimeout = positive("http_connect_timeout", value);
@@ -604,6 +666,12 @@ public final class KeystoneAuthConfig {
                 + secondsText(failoverOpen)
                 + ")");
       }
+      if ((certfile == null) != (keyfile == null)) {
+        throw new IllegalArgumentException(
+            certfile == null
+                ? "keyfile is set but certfile is not"
+                : "certfile is set but keyfile is not");
+      }
       if (authType == AuthType.PASSWORD) {
         required("username", username);
         required("password", password);
@@ -652,6 +720,19 @@ public final class KeystoneAuthConfig {
         return uri;
       } catch (URISyntaxException e) {
         throw bad(option, url, "an http(s) URL such as http://keystone.example.com:5000/v3");
+      }
+    }
+
+    private static Path readable(String option, String path) {
+      String trimmed = nonBlank(option, path);
+      try {
+        Path file = Path.of(trimmed);
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+          throw bad(option, path, "a readable file");
+        }
+        return file;
+      } catch (InvalidPathException e) {
+        throw bad(option, path, "a file path");
       }
     }
 

@@ -8,6 +8,7 @@ import io.github.keystoneauthfilter.headers.IdentityHeaders;
 import io.github.keystoneauthfilter.headers.IdentityRequest;
 import io.github.keystoneauthfilter.keystone.KeystoneClient;
 import io.github.keystoneauthfilter.keystone.KeystoneHttp;
+import io.github.keystoneauthfilter.keystone.KeystoneTls;
 import io.github.keystoneauthfilter.keystone.ServiceCredentials;
 import io.github.keystoneauthfilter.token.AuthToken;
 import io.github.keystoneauthfilter.token.Identity;
@@ -120,7 +121,12 @@ public final class KeystoneAuthFilter implements Filter {
             "KeystoneAuthFilter '" + filterConfig.getFilterName() + "': " + e.getMessage(), e);
       }
     }
-    start(settings);
+    try {
+      start(settings);
+    } catch (IllegalArgumentException e) {
+      throw new ServletException(
+          "KeystoneAuthFilter '" + filterConfig.getFilterName() + "': " + e.getMessage(), e);
+    }
     filterConfig.getServletContext().setAttribute(CONTEXT_ATTRIBUTE, this);
   }
 
@@ -128,12 +134,22 @@ public final class KeystoneAuthFilter implements Filter {
   private void start(KeystoneAuthConfig settings) {
     this.config = settings;
     ObjectMapper mapper = new ObjectMapper();
+    if (settings.insecure()) {
+      LOG.log(
+          Level.WARNING,
+          "insecure=true: Keystone's TLS certificates are NOT verified; anyone on the path to"
+              + " {0} can impersonate Keystone and forge identities. Use cafile instead.",
+          settings.authUrls());
+    }
     Client client =
         KeystoneHttp.create(
             settings.maxConnectionsPerEndpoint(),
             settings.authUrls().size(),
             settings.httpConnectTimeout(),
-            settings.httpRequestTimeout());
+            settings.httpRequestTimeout(),
+            KeystoneTls.context(
+                settings.cafile(), settings.certfile(), settings.keyfile(), settings.insecure()),
+            settings.insecure());
     ServiceCredentials credentials = credentials(settings);
     List<EndpointPool.Member> members = new ArrayList<>();
     for (var url : settings.authUrls()) {

@@ -3,10 +3,14 @@ package io.github.keystoneauthfilter.keystone;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
+import org.apache.hc.client5.http.ssl.SSLConnectionSocketFactoryBuilder;
+import org.apache.hc.core5.ssl.SSLContexts;
 import org.apache.hc.core5.util.Timeout;
 import org.glassfish.jersey.apache5.connector.Apache5ClientProperties;
 import org.glassfish.jersey.apache5.connector.Apache5ConnectorProvider;
@@ -14,6 +18,7 @@ import org.glassfish.jersey.apache5.connector.Apache5HttpClientBuilderConfigurat
 import org.glassfish.jersey.client.ClientConfig;
 import org.glassfish.jersey.client.ClientProperties;
 import org.glassfish.jersey.client.RequestEntityProcessing;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the one HTTP client a filter uses for every endpoint: Jersey on Apache HttpClient 5 with a
@@ -36,9 +41,41 @@ public final class KeystoneHttp {
       int endpoints,
       Duration connectTimeout,
       Duration requestTimeout) {
+    return create(
+        maxConnectionsPerEndpoint, endpoints, connectTimeout, requestTimeout, null, false);
+  }
+
+  /**
+   * Creates the client with a TLS context.
+   *
+   * @param maxConnectionsPerEndpoint pool limit per Keystone endpoint
+   * @param endpoints how many endpoints share the pool
+   * @param connectTimeout the default connect timeout and the longest wait for a pooled connection
+   * @param requestTimeout the default time to wait for an answer
+   * @param tls the TLS context, or null for the JVM's default
+   * @param skipHostnameCheck whether not to check the certificate's host name ({@code insecure})
+   */
+  public static Client create(
+      int maxConnectionsPerEndpoint,
+      int endpoints,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      @Nullable SSLContext tls,
+      boolean skipHostnameCheck) {
     Timeout connect = Timeout.of(connectTimeout);
+    PoolingHttpClientConnectionManagerBuilder poolBuilder =
+        PoolingHttpClientConnectionManagerBuilder.create();
+    if (tls != null || skipHostnameCheck) {
+      SSLConnectionSocketFactoryBuilder sockets =
+          SSLConnectionSocketFactoryBuilder.create()
+              .setSslContext(tls != null ? tls : SSLContexts.createSystemDefault());
+      if (skipHostnameCheck) {
+        sockets.setHostnameVerifier(NoopHostnameVerifier.INSTANCE);
+      }
+      poolBuilder.setSSLSocketFactory(sockets.build());
+    }
     PoolingHttpClientConnectionManager pool =
-        PoolingHttpClientConnectionManagerBuilder.create()
+        poolBuilder
             .setMaxConnPerRoute(maxConnectionsPerEndpoint)
             .setMaxConnTotal(maxConnectionsPerEndpoint * endpoints)
             .setDefaultConnectionConfig(

@@ -34,6 +34,7 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 
@@ -107,7 +108,7 @@ public final class FakeKeystone implements AutoCloseable {
   private final AtomicInteger active = new AtomicInteger();
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private FakeKeystone(Clock clock) throws Exception {
+  private FakeKeystone(Clock clock, SslContextFactory.@Nullable Server tls) throws Exception {
     this.clock = clock;
     QueuedThreadPool threads = new QueuedThreadPool(256, 8);
     threads.setName("fake-keystone");
@@ -115,7 +116,7 @@ public final class FakeKeystone implements AutoCloseable {
     threads.setStopTimeout(2_000);
     this.server = new Server(threads);
     server.setStopTimeout(0); // no graceful wait for open (keep-alive) connections
-    this.connector = new ServerConnector(server);
+    this.connector = tls == null ? new ServerConnector(server) : new ServerConnector(server, tls);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     // Longer than MAX_HANG, so a hanging request is not cut short by the connection's idle timeout.
@@ -129,7 +130,7 @@ public final class FakeKeystone implements AutoCloseable {
     this.port = connector.getLocalPort();
     // A connector restarted after Fault.refuse() binds the same port again.
     connector.setPort(port);
-    this.uri = URI.create("http://127.0.0.1:" + port);
+    this.uri = URI.create((tls == null ? "http" : "https") + "://127.0.0.1:" + port);
   }
 
   /** Starts a fake Keystone on the system UTC clock. */
@@ -140,13 +141,36 @@ public final class FakeKeystone implements AutoCloseable {
   /** Starts a fake Keystone whose notion of now (issuing, expiry) is {@code clock}. */
   public static FakeKeystone start(Clock clock) {
     try {
-      return new FakeKeystone(clock);
+      return new FakeKeystone(clock, null);
     } catch (Exception e) {
       throw new IllegalStateException("could not start the fake Keystone", e);
     }
   }
 
-  /** {@code http://127.0.0.1:PORT}, without a trailing slash. */
+  /**
+   * Starts a fake Keystone speaking HTTPS with the key and certificate in a PKCS#12 key store; when
+   * {@code clientCas} is given, clients must present a certificate signed by one of them.
+   */
+  public static FakeKeystone startTls(
+      java.nio.file.Path keyStore, String password, java.nio.file.@Nullable Path clientCas) {
+    SslContextFactory.Server tls = new SslContextFactory.Server();
+    tls.setKeyStorePath(keyStore.toString());
+    tls.setKeyStorePassword(password);
+    tls.setKeyStoreType("PKCS12");
+    if (clientCas != null) {
+      tls.setTrustStorePath(clientCas.toString());
+      tls.setTrustStorePassword(password);
+      tls.setTrustStoreType("PKCS12");
+      tls.setNeedClientAuth(true);
+    }
+    try {
+      return new FakeKeystone(Clock.systemUTC(), tls);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not start the fake Keystone over TLS", e);
+    }
+  }
+
+  /** {@code http://127.0.0.1:PORT} (or https), without a trailing slash. */
   public URI uri() {
     return uri;
   }
