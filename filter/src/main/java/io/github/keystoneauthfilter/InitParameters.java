@@ -46,8 +46,7 @@ final class InitParameters {
           "region_name",
           "interface",
           "auth_version",
-          "http_request_max_retries",
-          "service_type");
+          "http_request_max_retries");
 
   private static final Map<String, BiConsumer<KeystoneAuthConfig.Builder, String>> OPTIONS =
       Map.ofEntries(
@@ -88,6 +87,7 @@ final class InitParameters {
               "service_token_roles_required",
               (b, v) -> b.serviceTokenRolesRequired(bool("service_token_roles_required", v))),
           Map.entry("excluded_paths", (b, v) -> b.excludedPaths(list(v))),
+          Map.entry("service_type", KeystoneAuthConfig.Builder::serviceType),
           Map.entry("cafile", KeystoneAuthConfig.Builder::cafile),
           Map.entry("certfile", KeystoneAuthConfig.Builder::certfile),
           Map.entry("keyfile", KeystoneAuthConfig.Builder::keyfile),

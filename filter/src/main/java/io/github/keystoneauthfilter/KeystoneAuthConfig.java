@@ -79,6 +79,7 @@ public final class KeystoneAuthConfig {
   private final List<String> serviceTokenRoles;
   private final boolean serviceTokenRolesRequired;
   private final List<String> excludedPaths;
+  private final @Nullable String serviceType;
   private final @Nullable Path cafile;
   private final @Nullable Path certfile;
   private final @Nullable Path keyfile;
@@ -114,6 +115,7 @@ public final class KeystoneAuthConfig {
     this.serviceTokenRoles = List.copyOf(b.serviceTokenRoles);
     this.serviceTokenRolesRequired = b.serviceTokenRolesRequired;
     this.excludedPaths = List.copyOf(b.excludedPaths);
+    this.serviceType = b.serviceType;
     this.cafile = b.cafile;
     this.certfile = b.certfile;
     this.keyfile = b.keyfile;
@@ -232,6 +234,11 @@ public final class KeystoneAuthConfig {
   /** Paths the filter lets through without a token (identity headers are still stripped). */
   public List<String> excludedPaths() {
     return excludedPaths;
+  }
+
+  /** {@code service_type}: this service's catalog type, for access rules; or null. */
+  public @Nullable String serviceType() {
+    return serviceType;
   }
 
   /** {@code cafile}: PEM CA bundle trusted for Keystone's TLS certificates, or null (JVM's). */
@@ -362,6 +369,7 @@ public final class KeystoneAuthConfig {
     private List<String> serviceTokenRoles = DEFAULT_SERVICE_TOKEN_ROLES;
     private boolean serviceTokenRolesRequired = true;
     private List<String> excludedPaths = List.of();
+    private @Nullable String serviceType;
     private @Nullable Path cafile;
     private @Nullable Path certfile;
     private @Nullable Path keyfile;
@@ -553,6 +561,16 @@ public final class KeystoneAuthConfig {
         }
       }
       this.excludedPaths = paths.stream().map(String::strip).toList();
+      return this;
+    }
+
+    /**
+     * {@code service_type}: this service's type in the catalog (e.g. {@code compute}). Needed to
+     * accept tokens of application credentials that have access rules; without it such tokens get
+     * 401, as in keystonemiddleware.
+     */
+    public Builder serviceType(String value) {
+      this.serviceType = nonBlank("service_type", value);
       return this;
     }
 

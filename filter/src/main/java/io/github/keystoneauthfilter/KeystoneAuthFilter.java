@@ -96,6 +96,7 @@ public final class KeystoneAuthFilter implements Filter {
   private @Nullable TokenValidator validator;
   private String wwwAuthenticate = "";
   private ExcludedPaths excluded = new ExcludedPaths(List.of());
+  private AccessRules accessRules = new AccessRules(null);
   private volatile boolean warnedServiceRoles;
 
   /** For servlet containers: the configuration comes from init-params in {@link #init}. */
@@ -191,6 +192,7 @@ public final class KeystoneAuthFilter implements Filter {
             settings.invalidTokenCacheMaxEntries(),
             settings.clock());
     this.excluded = new ExcludedPaths(settings.excludedPaths());
+    this.accessRules = new AccessRules(settings.serviceType());
     this.wwwAuthenticate = "Keystone uri=\"" + settings.wwwAuthenticateUri() + "\"";
     LOG.log(
         Level.INFO,
@@ -244,6 +246,7 @@ public final class KeystoneAuthFilter implements Filter {
       unavailable(request, response, chain, e);
       return;
     }
+    user = checkAccessRules(request, user, service);
     boolean accepted =
         user.status() == Status.CONFIRMED
             && (service.status() == Status.ABSENT || service.status() == Status.CONFIRMED);
@@ -326,6 +329,23 @@ public final class KeystoneAuthFilter implements Filter {
         "token {0} refused: {1}",
         token.hashPrefix(),
         ((TokenValidation.Invalid) answer).reason());
+    return Checked.INVALID;
+  }
+
+  /** A confirmed user token becomes invalid when its access rules do not allow this request. */
+  private Checked checkAccessRules(HttpServletRequest request, Checked user, Checked service) {
+    Identity identity = user.identity();
+    if (identity == null || identity.accessRules() == null) {
+      return user;
+    }
+    String path = request.getContextPath() + pathWithinApplication(request);
+    String refusal =
+        accessRules.refusal(
+            identity, request.getMethod(), path, service.status() == Status.CONFIRMED);
+    if (refusal == null) {
+      return user;
+    }
+    LOG.log(Level.INFO, "application-credential token refused: {0}", refusal);
     return Checked.INVALID;
   }
 

@@ -580,6 +580,43 @@ class KeystoneAuthFilterTest {
   }
 
   @Test
+  void requestWhenAccessRulesAllowThisRequestThenPassesElse401() throws Exception {
+    startFilter(Map.of("service_type", "compute"));
+    String token =
+        issue(
+            KeystoneTokenFixture.create()
+                .addService(
+                    "compute", "nova", KeystoneTokenFixture.endpoint("public", "R", "http://n"))
+                .addAccessRule("compute", "GET", "/app"));
+
+    assertEquals(200, get("X-Auth-Token", token).statusCode());
+    assertEquals(401, send("GET", "/other", "X-Auth-Token", token).statusCode());
+    assertEquals(401, send("DELETE", "/app", "X-Auth-Token", token).statusCode());
+    assertEquals(1, site1.validations(), "the rules are checked on cache hits too");
+  }
+
+  @Test
+  void requestWhenAccessRulesButNoServiceTypeThen401() throws Exception {
+    startFilter(Map.of());
+    String token =
+        issue(
+            KeystoneTokenFixture.create()
+                .addService(
+                    "compute", "nova", KeystoneTokenFixture.endpoint("public", "R", "http://n"))
+                .addAccessRule("compute", "GET", "/app"));
+
+    assertEquals(401, get("X-Auth-Token", token).statusCode());
+  }
+
+  @Test
+  void requestWhenApplicationCredentialWithoutRulesThenPassesWithoutServiceType() throws Exception {
+    startFilter(Map.of());
+    String token = issue(KeystoneTokenFixture.create().applicationCredential("id", "name"));
+
+    assertEquals(200, get("X-Auth-Token", token).statusCode());
+  }
+
+  @Test
   void requestWhenDelayAuthDecisionAndBadTokenThenAppSeesInvalidOnly() throws Exception {
     startFilter(Map.of("delay_auth_decision", "true"));
 

@@ -5,15 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.keystoneauthfilter.token.AccessRule;
 import io.github.keystoneauthfilter.token.Identity;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,7 +70,42 @@ final class TokenResponseParser {
         roles(token.path("roles")),
         adminProject(token.path("is_admin_project")),
         expiresAt,
-        includeCatalog ? catalogV2(token.get("catalog")) : null);
+        includeCatalog ? catalogV2(token.get("catalog")) : null,
+        includeCatalog ? serviceTypes(token.get("catalog")) : null,
+        accessRules(token.path("application_credential")));
+  }
+
+  private static @Nullable Set<String> serviceTypes(@Nullable JsonNode catalog)
+      throws TokenParseException {
+    Set<String> types = new HashSet<>();
+    if (catalog != null && catalog.isArray()) {
+      for (JsonNode service : catalog) {
+        types.add(required(service, "type", "token.catalog[].type"));
+      }
+    }
+    return types;
+  }
+
+  /** keystonemiddleware §3.7: no credential, or no (or null) access_rules, means unrestricted. */
+  private static @Nullable List<AccessRule> accessRules(JsonNode credential)
+      throws TokenParseException {
+    JsonNode rules = credential.get("access_rules");
+    if (!credential.isObject() || rules == null || rules.isNull()) {
+      return null;
+    }
+    if (!rules.isArray()) {
+      throw new TokenParseException("token.application_credential.access_rules is not a list");
+    }
+    List<AccessRule> parsed = new ArrayList<>(rules.size());
+    for (JsonNode rule : rules) {
+      String path = "token.application_credential.access_rules[]";
+      parsed.add(
+          new AccessRule(
+              required(rule, "service", path + ".service"),
+              required(rule, "method", path + ".method"),
+              required(rule, "path", path + ".path")));
+    }
+    return parsed;
   }
 
   /** Reads only {@code token.expires_at}, for the service token's own login response. */

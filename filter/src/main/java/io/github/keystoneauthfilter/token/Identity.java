@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter.token;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,6 +29,10 @@ import org.jspecify.annotations.Nullable;
  * @param expiresAt when the token expires
  * @param catalogV2Json the service catalog converted to the v2 layout that {@code
  *     X-Service-Catalog} carries, as JSON, or null when the token has none or the catalog is off
+ * @param catalogServiceTypes the service types in the token's catalog, or null when the catalog was
+ *     not asked for
+ * @param accessRules the access rules of the application credential the token was issued for, or
+ *     null when it is not restricted (no application credential, or no rules)
  */
 public record Identity(
     String userId,
@@ -44,13 +49,54 @@ public record Identity(
     List<String> roles,
     boolean adminProject,
     Instant expiresAt,
-    @Nullable String catalogV2Json) {
+    @Nullable String catalogV2Json,
+    @Nullable Set<String> catalogServiceTypes,
+    @Nullable List<AccessRule> accessRules) {
 
-  /** Copies {@code roles} and checks the two required fields. */
+  /** Copies the collections and checks the two required fields. */
   public Identity {
     Objects.requireNonNull(userId, "userId");
     Objects.requireNonNull(expiresAt, "expiresAt");
     roles = List.copyOf(roles);
+    catalogServiceTypes = catalogServiceTypes == null ? null : Set.copyOf(catalogServiceTypes);
+    accessRules = accessRules == null ? null : List.copyOf(accessRules);
+  }
+
+  /** An identity with no catalog service types known and no access rules. */
+  public Identity(
+      String userId,
+      @Nullable String userName,
+      @Nullable String userDomainId,
+      @Nullable String userDomainName,
+      @Nullable String projectId,
+      @Nullable String projectName,
+      @Nullable String projectDomainId,
+      @Nullable String projectDomainName,
+      @Nullable String domainId,
+      @Nullable String domainName,
+      boolean systemScope,
+      List<String> roles,
+      boolean adminProject,
+      Instant expiresAt,
+      @Nullable String catalogV2Json) {
+    this(
+        userId,
+        userName,
+        userDomainId,
+        userDomainName,
+        projectId,
+        projectName,
+        projectDomainId,
+        projectDomainName,
+        domainId,
+        domainName,
+        systemScope,
+        roles,
+        adminProject,
+        expiresAt,
+        catalogV2Json,
+        null,
+        null);
   }
 
   /** Whether the token has expired at {@code now}. */
