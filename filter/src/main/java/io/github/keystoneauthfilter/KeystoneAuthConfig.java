@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -134,6 +135,17 @@ public final class KeystoneAuthConfig {
   /** A builder with every default set and nothing required filled in. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * A builder filled from options named as keystonemiddleware's (the filter's init-params): {@code
+   * config_file} is read and {@code ${NAME}} is replaced from the environment, as in web.xml. For
+   * frameworks that hold the options as strings (Spring properties, say).
+   *
+   * @throws IllegalArgumentException naming the option and value of the first bad one
+   */
+  public static Builder fromOptions(Map<String, String> options) {
+    return InitParameters.parse(options);
   }
 
   /** Keystone roots in order of preference (normalised: no trailing {@code /} or {@code /v3}). */

@@ -1,0 +1,109 @@
+package io.github.keystoneauthfilter.samples.springboot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.keystoneauthfilter.KeystoneAuthFilter;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Boots the application on Tomcat, on a free port of 127.0.0.1, with the filter pointed at the real
+ * Keystone of {@code scripts/keystone.sh}, and calls it with tokens Keystone issues.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "server.address=127.0.0.1")
+class SpringBootSampleIT {
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private static final RealKeystone KEYSTONE = load();
+
+  @LocalServerPort int port;
+
+  @Autowired ServletContext servletContext;
+
+  @DynamicPropertySource
+  static void keystone(DynamicPropertyRegistry registry) {
+    registry.add("keystone.auth-url", () -> KEYSTONE.get("KEYSTONE_URLS"));
+    registry.add("keystone.username", () -> KEYSTONE.get("KEYSTONE_SVC_USER"));
+    registry.add("keystone.password", () -> KEYSTONE.get("KEYSTONE_SVC_PASSWORD"));
+    registry.add("keystone.project-name", () -> KEYSTONE.get("KEYSTONE_SVC_PROJECT"));
+  }
+
+  @Test
+  void filterIsRegisteredExactlyOnce() {
+    List<String> names =
+        servletContext.getFilterRegistrations().values().stream()
+            .filter(r -> KeystoneAuthFilter.class.getName().equals(r.getClassName()))
+            .map(FilterRegistration::getName)
+            .toList();
+    assertEquals(List.of("keystone-auth"), names);
+    assertEquals(
+        List.of("/api/*"),
+        List.copyOf(servletContext.getFilterRegistration("keystone-auth").getUrlPatternMappings()));
+  }
+
+  @Test
+  void helloWhenDemoTokenThenGreetsFromTheIdentity() throws Exception {
+    HttpResponse<String> response = get("/api/hello", KEYSTONE.token("DEMO"));
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(response.body().startsWith("hello, demo of demo, roles "), response.body());
+    assertTrue(response.body().contains("member"), response.body());
+  }
+
+  @Test
+  void helloWhenNoTokenThen401WithKeystoneUri() throws Exception {
+    HttpResponse<String> response = get("/api/hello", null);
+    assertEquals(401, response.statusCode());
+    assertEquals(
+        KEYSTONE.wwwAuthenticate(),
+        response.headers().firstValue("WWW-Authenticate").orElse("(none)"));
+  }
+
+  @Test
+  void adminWhenDemoTokenThen403() throws Exception {
+    assertEquals(403, get("/api/admin", KEYSTONE.token("DEMO")).statusCode());
+  }
+
+  @Test
+  void adminWhenAdminTokenThen200() throws Exception {
+    HttpResponse<String> response = get("/api/admin", KEYSTONE.token("ADMIN"));
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(response.body().startsWith("welcome, admin"), response.body());
+  }
+
+  private HttpResponse<String> get(String path, @Nullable String token)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30));
+    if (token != null) {
+      request.header("X-Auth-Token", token);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static RealKeystone load() {
+    try {
+      return RealKeystone.fromSystemProperties();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+/** Tests of the Spring Boot sample: a unit test and an integration test against real Keystone. */
+@NullMarked
+package io.github.keystoneauthfilter.samples.springboot;
+
+import org.jspecify.annotations.NullMarked;
