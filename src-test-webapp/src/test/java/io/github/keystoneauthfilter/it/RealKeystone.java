@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.it;
 
+import io.github.keystoneauthfilter.testing.KeystoneEnv;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -112,27 +113,7 @@ final class RealKeystone {
   /** A new token issued on instance {@code i} with this {@code scope} JSON object. */
   String scopedToken(int i, String user, String password, String scope)
       throws IOException, InterruptedException {
-    String body =
-        "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\""
-            + user
-            + "\",\"domain\":{\"id\":\"default\"},\"password\":\""
-            + password
-            + "\"}}},\"scope\":"
-            + scope
-            + "}}";
-    HttpResponse<String> response =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(url(i) + "/auth/tokens?nocatalog"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 201) {
-      throw new IllegalStateException(
-          "token issue for " + user + " on " + url(i) + " answered " + response.statusCode());
-    }
-    return response.headers().firstValue("X-Subject-Token").orElseThrow();
+    return KeystoneEnv.fromSystemProperties().token(i, user, password, scope);
   }
 
   /** What Keystone itself says about a token ({@code GET /v3/auth/tokens}, the token's own). */

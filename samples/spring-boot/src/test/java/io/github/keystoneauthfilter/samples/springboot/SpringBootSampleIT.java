@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
+import io.github.keystoneauthfilter.testing.KeystoneEnv;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import java.io.IOException;
@@ -32,7 +33,7 @@ class SpringBootSampleIT {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private static final RealKeystone KEYSTONE = load();
+  private static final KeystoneEnv KEYSTONE = load();
 
   @LocalServerPort int port;
 
@@ -99,9 +100,9 @@ class SpringBootSampleIT {
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static RealKeystone load() {
+  private static KeystoneEnv load() {
     try {
-      return RealKeystone.fromSystemProperties();
+      return KeystoneEnv.fromSystemProperties();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter.samples.webxml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.testing.KeystoneEnv;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -32,13 +33,13 @@ class WebXmlSampleIT {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private static RealKeystone keystone;
+  private static KeystoneEnv keystone;
   private static Process server;
   private static URI base;
 
   @BeforeAll
   static void deploy() throws Exception {
-    keystone = RealKeystone.fromSystemProperties();
+    keystone = KeystoneEnv.fromSystemProperties();
     server =
         launch(
             Map.of(

@@ -1,0 +1,108 @@
+package io.github.keystoneauthfilter.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * The real Keystone instances that {@code scripts/keystone.sh start} runs, as its {@code
+ * keystone.env} describes them (in the directory named by the system property {@code
+ * keystone.state.dir}), and token issuing against them. For integration tests of the modules that
+ * use the filter.
+ */
+public final class KeystoneEnv {
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private final Path stateDir;
+  private final Properties env = new Properties();
+
+  private KeystoneEnv(Path stateDir) throws IOException {
+    this.stateDir = stateDir;
+    Path file = stateDir.resolve("keystone.env");
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException(
+          "no running Keystone: "
+              + file
+              + " is missing. Start it with: scripts/keystone.sh start -d "
+              + stateDir);
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      env.load(in);
+    }
+  }
+
+  /** The instances named by the system property {@code keystone.state.dir}. */
+  public static KeystoneEnv fromSystemProperties() throws IOException {
+    return new KeystoneEnv(Path.of(System.getProperty("keystone.state.dir", "/tmp/kaf-keystone")));
+  }
+
+  /** The state directory. */
+  public Path stateDir() {
+    return stateDir;
+  }
+
+  /** A keystone.env value, such as {@code KEYSTONE_URL_1} or {@code KEYSTONE_SVC_PASSWORD}. */
+  public String get(String key) {
+    return Objects.requireNonNull(env.getProperty(key), () -> key + " is missing in keystone.env");
+  }
+
+  /** Instance {@code i}'s URL, 1-based, e.g. {@code http://127.0.0.1:5000/v3}. */
+  public String url(int i) {
+    return get("KEYSTONE_URL_" + i);
+  }
+
+  /** What the filter sends in {@code WWW-Authenticate} for instance 1 as its first auth_url. */
+  public String wwwAuthenticate() {
+    return "Keystone uri=\"" + url(1).replaceFirst("/v3$", "") + "\"";
+  }
+
+  /**
+   * A new project-scoped token for one of keystone.env's users, issued on instance 1.
+   *
+   * @param who {@code DEMO}, {@code ADMIN} or {@code SVC}
+   */
+  public String token(String who) throws IOException, InterruptedException {
+    return token(
+        1,
+        get("KEYSTONE_" + who + "_USER"),
+        get("KEYSTONE_" + who + "_PASSWORD"),
+        "{\"project\":{\"name\":\""
+            + get("KEYSTONE_" + who + "_PROJECT")
+            + "\",\"domain\":{\"id\":\"default\"}}}");
+  }
+
+  /** A new token for {@code user} (domain Default) issued on instance {@code i} with this scope. */
+  public String token(int i, String user, String password, String scopeJson)
+      throws IOException, InterruptedException {
+    String body =
+        "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\""
+            + user
+            + "\",\"domain\":{\"id\":\"default\"},\"password\":\""
+            + password
+            + "\"}}},\"scope\":"
+            + scopeJson
+            + "}}";
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url(i) + "/auth/tokens?nocatalog"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException(
+          "token issue for " + user + " on " + url(i) + " answered " + response.statusCode());
+    }
+    return response.headers().firstValue("X-Subject-Token").orElseThrow();
+  }
+}
