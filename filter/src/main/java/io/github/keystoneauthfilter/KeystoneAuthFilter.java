@@ -43,12 +43,15 @@ import org.jspecify.annotations.Nullable;
  * list of Keystone endpoints vouches for, as OpenStack's keystonemiddleware {@code auth_token} does
  * for WSGI apps.
  *
- * <p>Per request: strip every identity header the client sent; read {@code X-Auth-Token} (else
- * {@code X-Storage-Token}); validate it (cache, else the endpoints in order, each behind a circuit
- * breaker); then either pass the request on with the identity headers and the {@link Identity} as
- * the request attribute {@link #IDENTITY_ATTRIBUTE}, or answer 401 (invalid or missing token) or
- * 503 (no Keystone could answer). With {@code delay_auth_decision} it never answers itself: the
- * request passes with {@code X-Identity-Status: Invalid}.
+ * <p>Per request: strip every identity header the client sent (also on {@code excluded_paths},
+ * which pass without a token); validate {@code X-Service-Token} if sent, then {@code X-Auth-Token}
+ * (else {@code X-Storage-Token}), with {@code allow_expired} when the service token holds a service
+ * role (cache, else the endpoints in order, each behind a circuit breaker); check an application
+ * credential's access rules; then either pass the request on with the identity headers and the
+ * {@link Identity} as the request attribute {@link #IDENTITY_ATTRIBUTE}, or answer 401 (invalid or
+ * missing token) or 503 (no Keystone could answer). With {@code delay_auth_decision} it never
+ * answers itself: the request passes with {@code X-Identity-Status: Invalid}. A 401 from the
+ * application gets {@code WWW-Authenticate: Keystone uri="…"} added.
  *
  * <p>Configure it with init-params (keystonemiddleware's option names, listed in the README) or
  * construct it with a {@link KeystoneAuthConfig}. On {@link #init} it puts itself in the servlet
