@@ -107,6 +107,11 @@ final class InitParameters {
                   b.maxConnectionsPerEndpoint(
                       (int) integer("http_max_connections_per_endpoint", v, 1, MAX_CONNECTIONS))),
           Map.entry(
+              "max_concurrent_validations",
+              (b, v) ->
+                  b.maxConcurrentValidations(
+                      (int) integer("max_concurrent_validations", v, 1, MAX_CONNECTIONS))),
+          Map.entry(
               "failover_deadline", (b, v) -> b.failoverDeadline(seconds("failover_deadline", v))),
           Map.entry(
               "failover_failure_threshold",

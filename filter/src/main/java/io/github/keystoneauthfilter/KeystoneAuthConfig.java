@@ -57,6 +57,9 @@ public final class KeystoneAuthConfig {
   /** Default of {@code service_token_roles}, as keystonemiddleware. */
   public static final List<String> DEFAULT_SERVICE_TOKEN_ROLES = List.of("service");
 
+  /** Default of {@code max_concurrent_validations}. */
+  public static final int DEFAULT_MAX_CONCURRENT_VALIDATIONS = 64;
+
   /** Default of {@code http_max_connections_per_endpoint}. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 32;
 
@@ -88,6 +91,7 @@ public final class KeystoneAuthConfig {
   private final Duration httpConnectTimeout;
   private final Duration httpRequestTimeout;
   private final int maxConnectionsPerEndpoint;
+  private final int maxConcurrentValidations;
   private final Duration failoverDeadline;
   private final int failoverFailureThreshold;
   private final Duration failoverOpen;
@@ -124,6 +128,7 @@ public final class KeystoneAuthConfig {
     this.httpConnectTimeout = b.httpConnectTimeout;
     this.httpRequestTimeout = b.httpRequestTimeout;
     this.maxConnectionsPerEndpoint = b.maxConnectionsPerEndpoint;
+    this.maxConcurrentValidations = b.maxConcurrentValidations;
     this.failoverDeadline = b.failoverDeadline;
     this.failoverFailureThreshold = b.failoverFailureThreshold;
     this.failoverOpen = b.failoverOpen;
@@ -288,6 +293,11 @@ public final class KeystoneAuthConfig {
     return maxConnectionsPerEndpoint;
   }
 
+  /** The most token validations in flight to Keystone at once; more get 503 at once. */
+  public int maxConcurrentValidations() {
+    return maxConcurrentValidations;
+  }
+
   /** The longest one request spends on Keystone across all endpoints. */
   public Duration failoverDeadline() {
     return failoverDeadline;
@@ -389,6 +399,7 @@ public final class KeystoneAuthConfig {
     private Duration httpConnectTimeout = DEFAULT_HTTP_CONNECT_TIMEOUT;
     private Duration httpRequestTimeout = DEFAULT_HTTP_REQUEST_TIMEOUT;
     private int maxConnectionsPerEndpoint = DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT;
+    private int maxConcurrentValidations = DEFAULT_MAX_CONCURRENT_VALIDATIONS;
     private Duration failoverDeadline = DEFAULT_FAILOVER_DEADLINE;
     private int failoverFailureThreshold = DEFAULT_FAILOVER_FAILURE_THRESHOLD;
     private Duration failoverOpen = DEFAULT_FAILOVER_OPEN;
@@ -634,6 +645,20 @@ public final class KeystoneAuthConfig {
             "a whole number of at least 1");
       }
       this.maxConnectionsPerEndpoint = value;
+      return this;
+    }
+
+    /**
+     * {@code max_concurrent_validations}: the most token validations in flight to Keystone at once,
+     * default 64; a request beyond it gets 503 with {@code Retry-After: 1} at once instead of
+     * queueing. Cache hits and requests sharing an in-flight validation do not count.
+     */
+    public Builder maxConcurrentValidations(int value) {
+      if (value < 1) {
+        throw bad(
+            "max_concurrent_validations", Integer.toString(value), "a whole number of at least 1");
+      }
+      this.maxConcurrentValidations = value;
       return this;
     }
 

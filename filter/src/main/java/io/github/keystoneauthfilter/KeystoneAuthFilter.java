@@ -2,6 +2,7 @@ package io.github.keystoneauthfilter;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keystoneauthfilter.cache.TokenCache;
+import io.github.keystoneauthfilter.endpoint.Bulkhead;
 import io.github.keystoneauthfilter.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.headers.IdentityHeaders;
@@ -188,7 +189,7 @@ public final class KeystoneAuthFilter implements Filter {
     this.pool = endpoints;
     this.validator =
         new TokenCache(
-            endpoints,
+            new Bulkhead(endpoints, settings.maxConcurrentValidations()),
             settings.tokenCacheTime(),
             settings.tokenCacheMaxEntries(),
             settings.invalidTokenCacheTime(),

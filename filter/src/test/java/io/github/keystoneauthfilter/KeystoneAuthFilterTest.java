@@ -617,6 +617,34 @@ class KeystoneAuthFilterTest {
   }
 
   @Test
+  void requestWhenTooManyValidationsInFlightThenFast503WithRetryAfter() throws Exception {
+    startFilter(Map.of("max_concurrent_validations", "1", "http_request_timeout", "5"));
+    get("X-Auth-Token", issue(KeystoneTokenFixture.create())); // logged in
+    site1.fault(Fault.delay(Duration.ofSeconds(2)));
+    String slow = issue(KeystoneTokenFixture.create());
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> first =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return get("X-Auth-Token", slow);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (site1.validations() < 2 && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+
+    HttpResponse<String> refused = get("X-Auth-Token", issue(KeystoneTokenFixture.create()));
+
+    assertEquals(503, refused.statusCode());
+    assertEquals("1", refused.headers().firstValue("Retry-After").orElseThrow());
+    assertEquals(2, site1.validations(), "the refused request never reached Keystone");
+    assertEquals(200, first.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+  }
+
+  @Test
   void requestWhenDelayAuthDecisionAndBadTokenThenAppSeesInvalidOnly() throws Exception {
     startFilter(Map.of("delay_auth_decision", "true"));
 
