@@ -21,6 +21,7 @@ say() { printf '[test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 command -v mvn >/dev/null || { echo "test.sh: Maven (mvn) is required: apt-get install -y maven" >&2; exit 1; }
 command -v java >/dev/null || { echo "test.sh: Java 17+ is required: apt-get install -y openjdk-17-jdk-headless" >&2; exit 1; }
+command -v openssl >/dev/null || { echo "test.sh: openssl is required (TLS tests): apt-get install -y openssl" >&2; exit 1; }
 
 started=0
 if bash "$HERE/keystone.sh" status -d "$STATE" >/dev/null 2>&1; then
