@@ -1,10 +1,13 @@
 package io.github.keystoneauthfilter;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.keystoneauthfilter.cache.TokenCache;
 import io.github.keystoneauthfilter.endpoint.Bulkhead;
 import io.github.keystoneauthfilter.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.endpoint.EndpointPool;
+import io.github.keystoneauthfilter.headers.HeaderTable;
 import io.github.keystoneauthfilter.headers.IdentityHeaders;
 import io.github.keystoneauthfilter.headers.IdentityRequest;
 import io.github.keystoneauthfilter.keystone.KeystoneClient;
@@ -102,6 +105,15 @@ public final class KeystoneAuthFilter implements Filter {
   private ExcludedPaths excluded = new ExcludedPaths(List.of());
   private AccessRules accessRules = new AccessRules(null);
   private volatile boolean warnedServiceRoles;
+
+  /**
+   * Each cached identity's header table, built once. Weak keys (compared by identity), so an entry
+   * goes when the token cache lets the identity go.
+   */
+  private final Cache<Identity, HeaderTable> userHeaders =
+      Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
+
+  private static final HeaderTable INVALID = HeaderTable.of(IdentityHeaders.invalid());
 
   /** For servlet containers: the configuration comes from init-params in {@link #init}. */
   public KeystoneAuthFilter() {}
@@ -361,20 +373,33 @@ public final class KeystoneAuthFilter implements Filter {
       Checked user,
       Checked service)
       throws IOException, ServletException {
-    Map<String, String> headers = new LinkedHashMap<>();
     Identity userIdentity = user.identity();
-    if (userIdentity != null) {
-      headers.putAll(IdentityHeaders.confirmed(userIdentity));
-      request.setAttribute(IDENTITY_ATTRIBUTE, userIdentity);
-    } else {
-      headers.putAll(IdentityHeaders.invalid());
-    }
     Identity serviceIdentity = service.identity();
+    if (userIdentity != null) {
+      request.setAttribute(IDENTITY_ATTRIBUTE, userIdentity);
+    }
     if (serviceIdentity != null) {
-      headers.putAll(IdentityHeaders.service(serviceIdentity));
       request.setAttribute(SERVICE_IDENTITY_ATTRIBUTE, serviceIdentity);
-    } else if (service.status() == Status.INVALID) {
-      headers.put(IdentityHeaders.SERVICE_IDENTITY_STATUS, IdentityHeaders.INVALID);
+    }
+    HeaderTable headers;
+    if (service.status() == Status.ABSENT) {
+      // The common case: the table is built once per identity and shared by its requests.
+      headers =
+          userIdentity != null
+              ? userHeaders.get(userIdentity, id -> HeaderTable.of(IdentityHeaders.confirmed(id)))
+              : INVALID;
+    } else {
+      Map<String, String> combined = new LinkedHashMap<>();
+      combined.putAll(
+          userIdentity != null
+              ? IdentityHeaders.confirmed(userIdentity)
+              : IdentityHeaders.invalid());
+      if (serviceIdentity != null) {
+        combined.putAll(IdentityHeaders.service(serviceIdentity));
+      } else {
+        combined.put(IdentityHeaders.SERVICE_IDENTITY_STATUS, IdentityHeaders.INVALID);
+      }
+      headers = HeaderTable.of(combined);
     }
     chain.doFilter(
         new IdentityRequest(request, headers), new ChallengingResponse(response, wwwAuthenticate));

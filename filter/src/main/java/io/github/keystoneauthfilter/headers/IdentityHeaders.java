@@ -3,10 +3,8 @@ package io.github.keystoneauthfilter.headers;
 import io.github.keystoneauthfilter.token.Identity;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -100,14 +98,19 @@ public final class IdentityHeaders {
           .flatMap(s -> s)
           .toList();
 
-  private static final Set<String> STRIPPED_LOWER =
-      STRIPPED.stream().map(IdentityHeaders::lower).collect(Collectors.toUnmodifiableSet());
+  /** Looked up in any case without copying the name (no allocation per request). */
+  private static final TreeSet<String> STRIPPED_ANY_CASE =
+      new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+
+  static {
+    STRIPPED_ANY_CASE.addAll(STRIPPED);
+  }
 
   private IdentityHeaders() {}
 
   /** Whether a client-sent header of this name must be hidden from the application. */
   public static boolean isStripped(String headerName) {
-    return STRIPPED_LOWER.contains(lower(headerName));
+    return STRIPPED_ANY_CASE.contains(headerName);
   }
 
   /**
@@ -168,10 +171,6 @@ public final class IdentityHeaders {
   /** The one header a request without a valid user token gets (with delay_auth_decision). */
   public static Map<String, String> invalid() {
     return Map.of(IDENTITY_STATUS, INVALID);
-  }
-
-  static String lower(String name) {
-    return name.toLowerCase(Locale.ROOT);
   }
 
   private static void put(Map<String, String> headers, String name, @Nullable String value) {

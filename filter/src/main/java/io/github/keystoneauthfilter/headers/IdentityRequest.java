@@ -4,7 +4,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.util.Collections;
 import java.util.Enumeration;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +15,7 @@ import org.jspecify.annotations.Nullable;
  * spelling, however many times it was sent), and the verified ones are served instead.
  */
 public final class IdentityRequest extends HttpServletRequestWrapper {
-  /** Lower-case name to (canonical name, value). */
-  private final Map<String, Map.Entry<String, String>> injected;
+  private final HeaderTable injected;
 
   /**
    * Wraps a request.
@@ -26,27 +24,34 @@ public final class IdentityRequest extends HttpServletRequestWrapper {
    * @param headers the verified headers to serve, canonical name to value
    */
   public IdentityRequest(HttpServletRequest request, Map<String, String> headers) {
+    this(request, HeaderTable.of(headers));
+  }
+
+  /**
+   * Wraps a request.
+   *
+   * @param request the client's request
+   * @param headers the verified headers to serve
+   */
+  public IdentityRequest(HttpServletRequest request, HeaderTable headers) {
     super(request);
-    Map<String, Map.Entry<String, String>> byLowerName = new LinkedHashMap<>();
-    headers.forEach(
-        (name, value) -> byLowerName.put(IdentityHeaders.lower(name), Map.entry(name, value)));
-    this.injected = byLowerName;
+    this.injected = headers;
   }
 
   @Override
   public @Nullable String getHeader(String name) {
-    Map.Entry<String, String> own = injected.get(IdentityHeaders.lower(name));
+    String own = injected.get(name);
     if (own != null) {
-      return own.getValue();
+      return own;
     }
     return IdentityHeaders.isStripped(name) ? null : super.getHeader(name);
   }
 
   @Override
   public Enumeration<String> getHeaders(String name) {
-    Map.Entry<String, String> own = injected.get(IdentityHeaders.lower(name));
+    String own = injected.get(name);
     if (own != null) {
-      return Collections.enumeration(List.of(own.getValue()));
+      return Collections.enumeration(List.of(own));
     }
     return IdentityHeaders.isStripped(name)
         ? Collections.emptyEnumeration()
@@ -58,14 +63,14 @@ public final class IdentityRequest extends HttpServletRequestWrapper {
     Set<String> names = new LinkedHashSet<>();
     Enumeration<String> original = super.getHeaderNames();
     if (original != null) {
-      for (String name : Collections.list(original)) {
-        if (!IdentityHeaders.isStripped(name)
-            && !injected.containsKey(IdentityHeaders.lower(name))) {
+      while (original.hasMoreElements()) {
+        String name = original.nextElement();
+        if (!IdentityHeaders.isStripped(name) && !injected.contains(name)) {
           names.add(name);
         }
       }
     }
-    injected.values().forEach(entry -> names.add(entry.getKey()));
+    names.addAll(injected.names());
     return Collections.enumeration(names);
   }
 
@@ -77,7 +82,7 @@ public final class IdentityRequest extends HttpServletRequestWrapper {
 
   @Override
   public long getDateHeader(String name) {
-    if (injected.containsKey(IdentityHeaders.lower(name)) || IdentityHeaders.isStripped(name)) {
+    if (injected.contains(name) || IdentityHeaders.isStripped(name)) {
       // None of the identity headers is a date; a forged one must not leak through either.
       String value = getHeader(name);
       if (value == null) {
