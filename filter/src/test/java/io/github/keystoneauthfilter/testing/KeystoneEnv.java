@@ -50,6 +50,13 @@ public final class KeystoneEnv {
     return stateDir;
   }
 
+  /** A copy of every keystone.env value. */
+  public Properties properties() {
+    Properties copy = new Properties();
+    copy.putAll(env);
+    return copy;
+  }
+
   /** A keystone.env value, such as {@code KEYSTONE_URL_1} or {@code KEYSTONE_SVC_PASSWORD}. */
   public String get(String key) {
     return Objects.requireNonNull(env.getProperty(key), () -> key + " is missing in keystone.env");

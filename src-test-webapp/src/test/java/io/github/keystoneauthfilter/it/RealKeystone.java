@@ -2,7 +2,6 @@ package io.github.keystoneauthfilter.it;
 
 import io.github.keystoneauthfilter.testing.KeystoneEnv;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,28 +27,19 @@ final class RealKeystone {
 
   final Path stateDir;
   final Path repoRoot;
-  final Properties env = new Properties();
+  final Properties env;
+  private final KeystoneEnv keystoneEnv;
 
-  private RealKeystone(Path stateDir, Path repoRoot) throws IOException {
-    this.stateDir = stateDir;
+  private RealKeystone(KeystoneEnv keystoneEnv, Path repoRoot) {
+    this.keystoneEnv = keystoneEnv;
+    this.stateDir = keystoneEnv.stateDir();
     this.repoRoot = repoRoot;
-    Path file = stateDir.resolve("keystone.env");
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalStateException(
-          "no running Keystone: "
-              + file
-              + " is missing. Start it with: scripts/keystone.sh start -d "
-              + stateDir);
-    }
-    try (InputStream in = Files.newInputStream(file)) {
-      env.load(in);
-    }
+    this.env = keystoneEnv.properties();
   }
 
   /** The instances named by the system property {@code keystone.state.dir}. */
   static RealKeystone fromSystemProperties() throws IOException {
-    Path state = Path.of(System.getProperty("keystone.state.dir", "/tmp/kaf-keystone"));
-    return new RealKeystone(state, repoRoot());
+    return new RealKeystone(KeystoneEnv.fromSystemProperties(), repoRoot());
   }
 
   /** The checkout's root: the nearest folder up from here holding scripts/keystone.sh. */
@@ -113,7 +103,7 @@ final class RealKeystone {
   /** A new token issued on instance {@code i} with this {@code scope} JSON object. */
   String scopedToken(int i, String user, String password, String scope)
       throws IOException, InterruptedException {
-    return KeystoneEnv.fromSystemProperties().token(i, user, password, scope);
+    return keystoneEnv.token(i, user, password, scope);
   }
 
   /** What Keystone itself says about a token ({@code GET /v3/auth/tokens}, the token's own). */
