@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -412,11 +413,18 @@ public final class KeystoneAuthFilter implements Filter {
    */
   private static @Nullable AuthToken token(
       HttpServletRequest request, String name, @Nullable String fallback) {
+    String header = name;
     String raw = request.getHeader(name);
     if (raw == null && fallback != null) {
+      header = fallback;
       raw = request.getHeader(fallback);
     }
     if (raw == null) {
+      return null;
+    }
+    if (sentTwice(request, header)) {
+      // Which one counts would depend on who reads the request; refuse the ambiguity.
+      LOG.log(Level.DEBUG, "{0} refused: sent more than once", header);
       return null;
     }
     String trimmed = raw.strip();
@@ -435,6 +443,15 @@ public final class KeystoneAuthFilter implements Filter {
       }
     }
     return AuthToken.of(trimmed);
+  }
+
+  private static boolean sentTwice(HttpServletRequest request, String name) {
+    Enumeration<String> values = request.getHeaders(name);
+    if (values == null || !values.hasMoreElements()) {
+      return false;
+    }
+    values.nextElement();
+    return values.hasMoreElements();
   }
 
   private static String pathWithinApplication(HttpServletRequest request) {

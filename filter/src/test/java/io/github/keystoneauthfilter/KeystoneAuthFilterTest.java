@@ -645,6 +645,17 @@ class KeystoneAuthFilterTest {
   }
 
   @Test
+  void requestWhenAuthTokenSentTwiceThen401WithoutAskingKeystone() throws Exception {
+    startFilter(Map.of());
+    String token = issue(KeystoneTokenFixture.create());
+
+    HttpResponse<String> response = get("X-Auth-Token", token, "X-Auth-Token", token);
+
+    assertEquals(401, response.statusCode());
+    assertEquals(0, site1.validations());
+  }
+
+  @Test
   void requestWhenDelayAuthDecisionAndBadTokenThenAppSeesInvalidOnly() throws Exception {
     startFilter(Map.of("delay_auth_decision", "true"));
 
