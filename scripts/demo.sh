@@ -173,7 +173,7 @@ for n in $(seq 1 30); do
 done
 
 step "6/6  summary"
-say "$ok of $REQUESTS requests answered 200 while site1 died; none failed over to a 5xx."
+say "$ok of $REQUESTS requests answered 200 while site1 died; none got a 5xx."
 say "$(breakers)"
 if [[ $ok != "$REQUESTS" ]]; then
   say "some requests failed: see $STATE/app.log"
