@@ -414,15 +414,16 @@ public final class KeystoneAuthFilter implements Filter {
   private static @Nullable AuthToken token(
       HttpServletRequest request, String name, @Nullable String fallback) {
     String header = name;
-    String raw = request.getHeader(name);
-    if (raw == null && fallback != null) {
+    Enumeration<String> values = request.getHeaders(name);
+    if ((values == null || !values.hasMoreElements()) && fallback != null) {
       header = fallback;
-      raw = request.getHeader(fallback);
+      values = request.getHeaders(fallback);
     }
-    if (raw == null) {
+    if (values == null || !values.hasMoreElements()) {
       return null;
     }
-    if (sentTwice(request, header)) {
+    String raw = values.nextElement();
+    if (values.hasMoreElements()) {
       // Which one counts would depend on who reads the request; refuse the ambiguity.
       LOG.log(Level.DEBUG, "{0} refused: sent more than once", header);
       return null;
@@ -443,15 +444,6 @@ public final class KeystoneAuthFilter implements Filter {
       }
     }
     return AuthToken.of(trimmed);
-  }
-
-  private static boolean sentTwice(HttpServletRequest request, String name) {
-    Enumeration<String> values = request.getHeaders(name);
-    if (values == null || !values.hasMoreElements()) {
-      return false;
-    }
-    values.nextElement();
-    return values.hasMoreElements();
   }
 
   private static String pathWithinApplication(HttpServletRequest request) {
