@@ -64,6 +64,11 @@ class KeystoneClientTest {
         clock);
   }
 
+  private KeystoneClient client(ServiceCredentials credentials) {
+    return new KeystoneClient(
+        keystone.uri(), http, new ObjectMapper(), credentials, true, CONNECT, REQUEST, clock);
+  }
+
   private KeystoneClient client() {
     return client("svc-pass", true);
   }
@@ -138,16 +143,9 @@ class KeystoneClientTest {
   void validateWhenApplicationCredentialByIdThenLogsInWithItAndValidates() throws Exception {
     keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret");
     KeystoneClient client =
-        new KeystoneClient(
-            keystone.uri(),
-            http,
-            new ObjectMapper(),
+        client(
             new ServiceCredentials.ApplicationCredential(
-                "ac-id", null, null, "Default", "ac-secret"),
-            true,
-            CONNECT,
-            REQUEST,
-            clock);
+                "ac-id", null, null, "Default", "ac-secret"));
 
     TokenValidation answer =
         client.validate(AuthToken.of(issue(KeystoneTokenFixture.create())), deadline());
@@ -162,16 +160,9 @@ class KeystoneClientTest {
   void validateWhenApplicationCredentialByNameThenLogsInWithItsOwner() throws Exception {
     keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret", "owner");
     KeystoneClient client =
-        new KeystoneClient(
-            keystone.uri(),
-            http,
-            new ObjectMapper(),
+        client(
             new ServiceCredentials.ApplicationCredential(
-                null, "ac-name", "owner", "Default", "ac-secret"),
-            true,
-            CONNECT,
-            REQUEST,
-            clock);
+                null, "ac-name", "owner", "Default", "ac-secret"));
 
     assertInstanceOf(
         TokenValidation.Valid.class,
@@ -182,15 +173,8 @@ class KeystoneClientTest {
   void validateWhenApplicationCredentialSecretWrongThenMisconfigured() {
     keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret");
     KeystoneClient client =
-        new KeystoneClient(
-            keystone.uri(),
-            http,
-            new ObjectMapper(),
-            new ServiceCredentials.ApplicationCredential("ac-id", null, null, "Default", "wrong"),
-            true,
-            CONNECT,
-            REQUEST,
-            clock);
+        client(
+            new ServiceCredentials.ApplicationCredential("ac-id", null, null, "Default", "wrong"));
 
     EndpointFailureException failure =
         assertThrows(
