@@ -470,13 +470,8 @@ public final class KeystoneAuthFilter implements Filter {
       throws IOException, ServletException {
     LOG.log(Level.DEBUG, "Keystone unavailable: {0}", e.getMessage());
     if (settings().delayAuthDecision()) {
-      Map<String, String> headers = new LinkedHashMap<>(IdentityHeaders.invalid());
-      if (request.getHeader(SERVICE_TOKEN) != null) {
-        headers.put(IdentityHeaders.SERVICE_IDENTITY_STATUS, IdentityHeaders.INVALID);
-      }
-      chain.doFilter(
-          new IdentityRequest(request, headers),
-          new ChallengingResponse(response, wwwAuthenticate));
+      Checked service = request.getHeader(SERVICE_TOKEN) != null ? Checked.INVALID : Checked.ABSENT;
+      pass(request, response, chain, Checked.INVALID, service);
       return;
     }
     response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
