@@ -37,10 +37,15 @@ final class InitParameters {
   /** keystonemiddleware options that this filter does not implement (yet): warned about. */
   private static final Set<String> NOT_SUPPORTED =
       Set.of(
-          "memcached_servers",
-          "memcache_servers",
-          "memcache_security_strategy",
-          "memcache_secret_key",
+          "memcache_pool_unused_timeout",
+          "memcache_pool_conn_get_timeout",
+          "memcache_use_advanced_pool",
+          "memcache_username",
+          "memcache_password",
+          "memcache_tls_cafile",
+          "memcache_tls_certfile",
+          "memcache_tls_keyfile",
+          "memcache_tls_allowed_ciphers",
           "cache",
           "enforce_token_bind",
           "region_name",
@@ -126,7 +131,26 @@ final class InitParameters {
               (b, v) -> b.failoverMaxOpen(seconds("failover_max_open_seconds", v))),
           Map.entry(
               "failover_on_not_found",
-              (b, v) -> b.failoverOnNotFound(bool("failover_on_not_found", v))));
+              (b, v) -> b.failoverOnNotFound(bool("failover_on_not_found", v))),
+          Map.entry("memcached_servers", (b, v) -> b.memcachedServers(servers(v))),
+          // keystonemiddleware's deprecated name for memcached_servers
+          Map.entry("memcache_servers", (b, v) -> b.memcachedServers(servers(v))),
+          Map.entry("memcache_security_strategy", InitParameters::memcacheSecurityStrategy),
+          Map.entry("memcache_secret_key", KeystoneAuthConfig.Builder::memcacheSecretKey),
+          Map.entry(
+              "memcache_pool_socket_timeout",
+              (b, v) -> b.memcacheSocketTimeout(seconds("memcache_pool_socket_timeout", v))),
+          Map.entry(
+              "memcache_pool_dead_retry",
+              (b, v) -> b.memcacheDeadRetry(seconds("memcache_pool_dead_retry", v))),
+          Map.entry(
+              "memcache_pool_maxsize",
+              (b, v) ->
+                  b.memcachePoolMaxsize(
+                      (int) integer("memcache_pool_maxsize", v, 1, MAX_CONNECTIONS))),
+          Map.entry("memcache_tls_enabled", (b, v) -> unsupportedIfTrue("memcache_tls_enabled", v)),
+          Map.entry(
+              "memcache_sasl_enabled", (b, v) -> unsupportedIfTrue("memcache_sasl_enabled", v)));
 
   private InitParameters() {}
 
@@ -235,6 +259,40 @@ final class InitParameters {
   /** Comma-separated values, each trimmed; empty entries are kept so the builder names them. */
   private static List<String> list(String value) {
     return List.of(value.split(",", -1)).stream().map(String::strip).toList();
+  }
+
+  /** Comma-separated {@code host:port} entries; an empty value means none. */
+  private static List<String> servers(String value) {
+    return value.isBlank() ? List.of() : list(value);
+  }
+
+  private static void memcacheSecurityStrategy(KeystoneAuthConfig.Builder builder, String value) {
+    switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "none" ->
+          builder.memcacheSecurityStrategy(KeystoneAuthConfig.MemcacheSecurityStrategy.NONE);
+      case "mac" ->
+          builder.memcacheSecurityStrategy(KeystoneAuthConfig.MemcacheSecurityStrategy.MAC);
+      case "encrypt" ->
+          builder.memcacheSecurityStrategy(KeystoneAuthConfig.MemcacheSecurityStrategy.ENCRYPT);
+      default ->
+          throw KeystoneAuthConfig.Builder.bad(
+              "memcache_security_strategy", value, "None, MAC or ENCRYPT (any case)");
+    }
+  }
+
+  /**
+   * TLS and SASL to memcached are not implemented: turning one on must not leave the operator
+   * believing the traffic is protected.
+   */
+  private static void unsupportedIfTrue(String option, String value) {
+    if (bool(option, value)) {
+      throw new IllegalArgumentException(
+          option
+              + "=true is not supported: this filter talks to memcached in plain text without"
+              + " authentication. Keep memcached on a trusted network and use"
+              + " memcache_security_strategy=ENCRYPT, or remove "
+              + option);
+    }
   }
 
   private static void authType(KeystoneAuthConfig.Builder builder, String value) {

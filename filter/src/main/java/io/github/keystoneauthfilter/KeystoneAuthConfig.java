@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -63,6 +64,22 @@ public final class KeystoneAuthConfig {
   /** Default of {@code http_max_connections_per_endpoint}. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 32;
 
+  /**
+   * Default of {@code memcache_pool_socket_timeout}: 1 s (keystonemiddleware: 3 s). The longest a
+   * request waits on memcached before going on to Keystone.
+   */
+  public static final Duration DEFAULT_MEMCACHE_SOCKET_TIMEOUT = Duration.ofSeconds(1);
+
+  /** Default of {@code memcache_pool_dead_retry}: 300 s, as keystonemiddleware. */
+  public static final Duration DEFAULT_MEMCACHE_DEAD_RETRY = Duration.ofSeconds(300);
+
+  /**
+   * Default of {@code memcache_pool_maxsize}: 2 connections per memcached server
+   * (keystonemiddleware: up to 10). The client multiplexes requests over its connections, so few
+   * are needed.
+   */
+  public static final int DEFAULT_MEMCACHE_POOL_MAXSIZE = 2;
+
   private final List<URI> authUrls;
   private final AuthType authType;
   private final @Nullable String username;
@@ -97,6 +114,12 @@ public final class KeystoneAuthConfig {
   private final Duration failoverOpen;
   private final Duration failoverMaxOpen;
   private final boolean failoverOnNotFound;
+  private final List<InetSocketAddress> memcachedServers;
+  private final MemcacheSecurityStrategy memcacheSecurityStrategy;
+  private final @Nullable String memcacheSecretKey;
+  private final Duration memcacheSocketTimeout;
+  private final Duration memcacheDeadRetry;
+  private final int memcachePoolMaxsize;
   private final Clock clock;
 
   private KeystoneAuthConfig(Builder b, List<URI> authUrls) {
@@ -134,6 +157,12 @@ public final class KeystoneAuthConfig {
     this.failoverOpen = b.failoverOpen;
     this.failoverMaxOpen = b.failoverMaxOpen;
     this.failoverOnNotFound = b.failoverOnNotFound;
+    this.memcachedServers = List.copyOf(b.memcachedServers);
+    this.memcacheSecurityStrategy = b.memcacheSecurityStrategy;
+    this.memcacheSecretKey = b.memcacheSecretKey;
+    this.memcacheSocketTimeout = b.memcacheSocketTimeout;
+    this.memcacheDeadRetry = b.memcacheDeadRetry;
+    this.memcachePoolMaxsize = b.memcachePoolMaxsize;
     this.clock = b.clock;
   }
 
@@ -323,6 +352,36 @@ public final class KeystoneAuthConfig {
     return failoverOnNotFound;
   }
 
+  /** memcached servers of the shared token cache; empty when there is none. */
+  public List<InetSocketAddress> memcachedServers() {
+    return memcachedServers;
+  }
+
+  /** How shared cache entries are protected. */
+  public MemcacheSecurityStrategy memcacheSecurityStrategy() {
+    return memcacheSecurityStrategy;
+  }
+
+  /** The secret that signs and encrypts shared cache entries. Never log it. */
+  public @Nullable String memcacheSecretKey() {
+    return memcacheSecretKey;
+  }
+
+  /** The longest one memcached call may take. */
+  public Duration memcacheSocketTimeout() {
+    return memcacheSocketTimeout;
+  }
+
+  /** How long a memcached server that failed is skipped. */
+  public Duration memcacheDeadRetry() {
+    return memcacheDeadRetry;
+  }
+
+  /** Connections kept to each memcached server. */
+  public int memcachePoolMaxsize() {
+    return memcachePoolMaxsize;
+  }
+
   /** The time source for breakers and the cache. */
   public Clock clock() {
     return clock;
@@ -344,6 +403,10 @@ public final class KeystoneAuthConfig {
         + tokenCacheTime.toSeconds()
         + "s, failover_failure_threshold="
         + failoverFailureThreshold
+        + ", memcached_servers="
+        + memcachedServers
+        + ", memcache_security_strategy="
+        + memcacheSecurityStrategy.optionValue()
         + "]";
   }
 
@@ -361,6 +424,30 @@ public final class KeystoneAuthConfig {
     }
 
     /** The value of the {@code auth_type} option. */
+    public String optionValue() {
+      return optionValue;
+    }
+  }
+
+  /**
+   * {@code memcache_security_strategy}: how entries in the shared cache on memcached are protected.
+   * Matched without regard to case; unlike keystonemiddleware, {@code encrypt} encrypts.
+   */
+  public enum MemcacheSecurityStrategy {
+    /** {@code None}: plain entries; anyone who can write to memcached can forge identities. */
+    NONE("None"),
+    /** {@code MAC}: entries signed with a key derived from the secret and the token. */
+    MAC("MAC"),
+    /** {@code ENCRYPT}: entries signed and encrypted (AES-128-CBC, random IV). */
+    ENCRYPT("ENCRYPT");
+
+    private final String optionValue;
+
+    MemcacheSecurityStrategy(String optionValue) {
+      this.optionValue = optionValue;
+    }
+
+    /** The value of the option, spelled as keystonemiddleware documents it. */
     public String optionValue() {
       return optionValue;
     }
@@ -405,6 +492,12 @@ public final class KeystoneAuthConfig {
     private Duration failoverOpen = DEFAULT_FAILOVER_OPEN;
     private Duration failoverMaxOpen = DEFAULT_FAILOVER_MAX_OPEN;
     private boolean failoverOnNotFound;
+    private List<InetSocketAddress> memcachedServers = List.of();
+    private MemcacheSecurityStrategy memcacheSecurityStrategy = MemcacheSecurityStrategy.NONE;
+    private @Nullable String memcacheSecretKey;
+    private Duration memcacheSocketTimeout = DEFAULT_MEMCACHE_SOCKET_TIMEOUT;
+    private Duration memcacheDeadRetry = DEFAULT_MEMCACHE_DEAD_RETRY;
+    private int memcachePoolMaxsize = DEFAULT_MEMCACHE_POOL_MAXSIZE;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -696,6 +789,53 @@ public final class KeystoneAuthConfig {
       return this;
     }
 
+    /**
+     * {@code memcached_servers}: {@code host:port} of each memcached server of the shared token
+     * cache ({@code [::1]:11211} for IPv6). Unset (the default): no shared cache, each instance
+     * validates on its own. The port is required.
+     */
+    public Builder memcachedServers(List<String> servers) {
+      List<InetSocketAddress> parsed = new ArrayList<>();
+      for (String server : servers) {
+        parsed.add(hostPort("memcached_servers", server));
+      }
+      this.memcachedServers = List.copyOf(parsed);
+      return this;
+    }
+
+    /** {@code memcache_security_strategy}, default {@code None}. */
+    public Builder memcacheSecurityStrategy(MemcacheSecurityStrategy value) {
+      this.memcacheSecurityStrategy = Objects.requireNonNull(value, "memcache_security_strategy");
+      return this;
+    }
+
+    /** {@code memcache_secret_key}: required with the MAC and ENCRYPT strategies. */
+    public Builder memcacheSecretKey(String value) {
+      this.memcacheSecretKey = nonBlank("memcache_secret_key", value, false);
+      return this;
+    }
+
+    /** {@code memcache_pool_socket_timeout}: the longest one memcached call takes, default 1 s. */
+    public Builder memcacheSocketTimeout(Duration value) {
+      this.memcacheSocketTimeout = positive("memcache_pool_socket_timeout", value);
+      return this;
+    }
+
+    /** {@code memcache_pool_dead_retry}: how long a failed memcached is skipped, default 300 s. */
+    public Builder memcacheDeadRetry(Duration value) {
+      this.memcacheDeadRetry = positive("memcache_pool_dead_retry", value);
+      return this;
+    }
+
+    /** {@code memcache_pool_maxsize}: connections to each memcached server, default 2. */
+    public Builder memcachePoolMaxsize(int value) {
+      if (value < 1) {
+        throw bad("memcache_pool_maxsize", Integer.toString(value), "a whole number of at least 1");
+      }
+      this.memcachePoolMaxsize = value;
+      return this;
+    }
+
     /** The time source for breakers and the cache; tests pass a fake. */
     public Builder clock(Clock value) {
       this.clock = Objects.requireNonNull(value, "clock");
@@ -746,7 +886,32 @@ public final class KeystoneAuthConfig {
                   + ": an application credential carries its own scope and secret");
         }
       }
+      if (memcacheSecurityStrategy != MemcacheSecurityStrategy.NONE && memcacheSecretKey == null) {
+        throw new IllegalArgumentException(
+            "memcache_secret_key is required when memcache_security_strategy is "
+                + memcacheSecurityStrategy.optionValue());
+      }
       return new KeystoneAuthConfig(this, authUrls);
+    }
+
+    private static InetSocketAddress hostPort(String option, String value) {
+      String trimmed = value.strip();
+      int colon = trimmed.lastIndexOf(':');
+      String host = colon < 0 ? "" : trimmed.substring(0, colon);
+      String port = colon < 0 ? "" : trimmed.substring(colon + 1);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      } else if (host.contains(":")) {
+        host = ""; // an IPv6 address needs brackets
+      }
+      if (host.isBlank()
+          || !host.matches("[A-Za-z0-9.:_-]+")
+          || !port.matches("\\d{1,5}")
+          || Integer.parseInt(port) < 1
+          || Integer.parseInt(port) > 65_535) {
+        throw bad(option, value, "host:port entries such as 127.0.0.1:11211 or [::1]:11211");
+      }
+      return InetSocketAddress.createUnresolved(host, Integer.parseInt(port));
     }
 
     private static void required(String option, @Nullable String value) {

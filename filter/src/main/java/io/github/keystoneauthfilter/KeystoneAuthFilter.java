@@ -3,6 +3,10 @@ package io.github.keystoneauthfilter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.keystoneauthfilter.cache.EntryProtection;
+import io.github.keystoneauthfilter.cache.MemcachedStore;
+import io.github.keystoneauthfilter.cache.SharedStore;
+import io.github.keystoneauthfilter.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.cache.TokenCache;
 import io.github.keystoneauthfilter.endpoint.Bulkhead;
 import io.github.keystoneauthfilter.endpoint.CircuitBreaker;
@@ -30,6 +34,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.client.Client;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,6 +107,8 @@ public final class KeystoneAuthFilter implements Filter {
   private @Nullable Client http;
   private @Nullable EndpointPool pool;
   private @Nullable TokenValidator validator;
+  private @Nullable SharedStore sharedStore;
+  private @Nullable SharedTokenCache shared;
   private String wwwAuthenticate = "";
   private ExcludedPaths excluded = new ExcludedPaths(List.of());
   private AccessRules accessRules = new AccessRules(null);
@@ -200,9 +207,24 @@ public final class KeystoneAuthFilter implements Filter {
             System::nanoTime);
     this.http = client;
     this.pool = endpoints;
+    TokenValidator keystone = new Bulkhead(endpoints, settings.maxConcurrentValidations());
+    SharedStore store = sharedStore(settings);
+    if (store != null) {
+      this.sharedStore = store;
+      this.shared =
+          new SharedTokenCache(
+              keystone,
+              store,
+              protection(settings),
+              settings.tokenCacheTime(),
+              settings.includeServiceCatalog(),
+              mapper,
+              settings.clock());
+      keystone = shared;
+    }
     this.validator =
         new TokenCache(
-            new Bulkhead(endpoints, settings.maxConcurrentValidations()),
+            keystone,
             settings.tokenCacheTime(),
             settings.tokenCacheMaxEntries(),
             settings.invalidTokenCacheTime(),
@@ -216,6 +238,65 @@ public final class KeystoneAuthFilter implements Filter {
         "KeystoneAuthFilter started: endpoints in order {0}, delay_auth_decision={1}",
         settings.authUrls(),
         settings.delayAuthDecision());
+  }
+
+  /** The shared cache's store, or null when there is none (or it could not hold anything). */
+  private static @Nullable SharedStore sharedStore(KeystoneAuthConfig settings) {
+    boolean strategySet =
+        settings.memcacheSecurityStrategy() != KeystoneAuthConfig.MemcacheSecurityStrategy.NONE;
+    if (settings.memcachedServers().isEmpty()) {
+      if (strategySet) {
+        LOG.log(
+            Level.WARNING,
+            "memcache_security_strategy={0} has no effect: memcached_servers is not set, so no"
+                + " token cache is shared",
+            settings.memcacheSecurityStrategy().optionValue());
+      }
+      return null;
+    }
+    if (settings.tokenCacheTime().isZero()) {
+      LOG.log(
+          Level.WARNING,
+          "memcached_servers is set but token_cache_time is not positive: nothing is cached, so"
+              + " memcached is not used");
+      return null;
+    }
+    if (!strategySet) {
+      LOG.log(
+          Level.WARNING,
+          "memcache_security_strategy=None: identities in memcached {0} are neither signed nor"
+              + " encrypted; anyone who can write to memcached can forge them. Set MAC or ENCRYPT"
+              + (settings.memcacheSecretKey() != null
+                  ? " (memcache_secret_key is set but unused)"
+                  : ""),
+          settings.memcachedServers());
+    }
+    List<InetSocketAddress> resolved = new ArrayList<>();
+    for (InetSocketAddress server : settings.memcachedServers()) {
+      resolved.add(new InetSocketAddress(server.getHostString(), server.getPort()));
+    }
+    LOG.log(
+        Level.INFO,
+        "shared token cache on memcached {0}, memcache_security_strategy={1}",
+        settings.memcachedServers(),
+        settings.memcacheSecurityStrategy().optionValue());
+    return new MemcachedStore(
+        resolved,
+        settings.memcacheSocketTimeout(),
+        settings.memcacheDeadRetry(),
+        settings.memcachePoolMaxsize());
+  }
+
+  private static EntryProtection protection(KeystoneAuthConfig settings) {
+    return switch (settings.memcacheSecurityStrategy()) {
+      case NONE -> EntryProtection.none();
+      case MAC ->
+          EntryProtection.of(
+              EntryProtection.Mode.MAC, Objects.requireNonNull(settings.memcacheSecretKey()));
+      case ENCRYPT ->
+          EntryProtection.of(
+              EntryProtection.Mode.ENCRYPT, Objects.requireNonNull(settings.memcacheSecretKey()));
+    };
   }
 
   private static ServiceCredentials credentials(KeystoneAuthConfig settings) {
@@ -530,11 +611,26 @@ public final class KeystoneAuthFilter implements Filter {
     return settings;
   }
 
+  /**
+   * What the shared token cache on memcached has done, or null when there is none.
+   *
+   * @throws IllegalStateException before {@link #init}
+   */
+  public SharedTokenCache.@Nullable Stats sharedCacheStats() {
+    settings();
+    SharedTokenCache cache = shared;
+    return cache == null ? null : cache.stats();
+  }
+
   @Override
   public void destroy() {
     Client client = http;
     if (client != null) {
       client.close();
+    }
+    SharedStore store = sharedStore;
+    if (store != null) {
+      store.close();
     }
   }
 }

@@ -1,0 +1,109 @@
+package io.github.keystoneauthfilter.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.keystoneauthfilter.token.AccessRule;
+import io.github.keystoneauthfilter.token.Identity;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class IdentityCodecTest {
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final IdentityCodec codec = new IdentityCodec(mapper);
+
+  static Identity full() {
+    return new Identity(
+        "u-1",
+        "démo",
+        "d-1",
+        "Default",
+        "p-1",
+        "demo",
+        "d-1",
+        "Default",
+        null,
+        null,
+        false,
+        List.of("member", "reader"),
+        false,
+        Instant.parse("2026-11-28T13:00:00.123456Z"),
+        "[{\"type\":\"identity\"}]",
+        Set.of("identity", "compute"),
+        List.of(new AccessRule("compute", "GET", "/v2.1/servers")));
+  }
+
+  @Test
+  void everyField_survivesTheRoundTrip() {
+    Identity identity = full();
+    assertEquals(identity, codec.decode(codec.encode(identity)));
+  }
+
+  @Test
+  void nullsAndSystemScope_surviveTheRoundTrip() {
+    Identity system =
+        new Identity(
+            "u-2",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            true,
+            List.of(),
+            true,
+            Instant.parse("2026-11-28T13:00:00Z"),
+            null);
+    assertEquals(system, codec.decode(codec.encode(system)));
+  }
+
+  @Test
+  void notJsonOrAnotherVersion_isNoIdentity() throws Exception {
+    assertNull(codec.decode("not json".getBytes(StandardCharsets.UTF_8)));
+    assertNull(codec.decode("[]".getBytes(StandardCharsets.UTF_8)));
+    assertNull(decodeAfter(root -> root.put("v", 2)));
+  }
+
+  @Test
+  void missingOrMistypedFields_areNoIdentity() throws Exception {
+    assertNull(decodeAfter(root -> root.remove("user_id")));
+    assertNull(decodeAfter(root -> root.putNull("user_id")));
+    assertNull(decodeAfter(root -> root.put("user_id", 42)));
+    assertNull(decodeAfter(root -> root.remove("project_name")));
+    assertNull(decodeAfter(root -> root.put("roles", "member")));
+    assertNull(decodeAfter(root -> root.putArray("roles").add(1)));
+    assertNull(decodeAfter(root -> root.put("system", "false")));
+    assertNull(decodeAfter(root -> root.put("expires_at", "tomorrow")));
+    assertNull(decodeAfter(root -> root.remove("access_rules")));
+    assertNull(decodeAfter(root -> root.putArray("access_rules").addObject().put("service", "x")));
+  }
+
+  @Test
+  void controlCharactersInValues_areNoIdentity_evenUnsigned() throws Exception {
+    assertNull(decodeAfter(root -> root.put("project_name", "demo\r\nX-Roles: admin")));
+    assertNull(decodeAfter(root -> root.putArray("roles").add("admin\n")));
+    assertNull(decodeAfter(root -> root.put("catalog", "[]\u0000")));
+  }
+
+  @Test
+  void theUnchangedDocument_decodes() throws Exception {
+    assertNotNull(decodeAfter(root -> {}));
+  }
+
+  private Identity decodeAfter(Consumer<ObjectNode> change) throws Exception {
+    ObjectNode root = (ObjectNode) mapper.readTree(codec.encode(full()));
+    change.accept(root);
+    return codec.decode(mapper.writeValueAsBytes(root));
+  }
+}
