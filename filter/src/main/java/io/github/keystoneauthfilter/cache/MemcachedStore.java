@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import net.rubyeye.xmemcached.MemcachedClient;
 import net.rubyeye.xmemcached.XMemcachedClientBuilder;
@@ -38,6 +39,7 @@ public final class MemcachedStore implements SharedStore {
   private final long timeoutMillis;
   private final long deadRetryNanos;
   private final LongSupplier nanoTime;
+  private final LongAdder failures = new LongAdder();
 
   /**
    * Connects to the servers (a server that is down is skipped until it answers).
@@ -133,6 +135,11 @@ public final class MemcachedStore implements SharedStore {
     }
   }
 
+  @Override
+  public long failures() {
+    return failures.sum();
+  }
+
   /** Whether each server is being skipped now, in the configured order; for tests and metrics. */
   public List<Boolean> skipping() {
     long now = nanoTime.getAsLong();
@@ -226,6 +233,7 @@ public final class MemcachedStore implements SharedStore {
     }
 
     void failed(Exception cause) {
+      failures.increment();
       long until = nanoTime.getAsLong() + deadRetryNanos;
       if (deadUntil.getAndSet(until) == HEALTHY) {
         LOG.log(

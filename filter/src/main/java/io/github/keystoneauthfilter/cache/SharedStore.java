@@ -18,6 +18,14 @@ public interface SharedStore extends AutoCloseable {
   /** Stores {@code value} under {@code key} for {@code ttlSeconds} (at least 1); may fail. */
   void set(String key, byte[] value, int ttlSeconds);
 
+  /**
+   * Calls that failed or timed out so far (skipped calls not counted); 0 for a store that cannot
+   * fail.
+   */
+  default long failures() {
+    return 0;
+  }
+
   /** Releases connections and threads. */
   @Override
   void close();

@@ -142,7 +142,7 @@ public final class SharedTokenCache implements TokenValidator {
 
   /** Counters, for tests and metrics. */
   public Stats stats() {
-    return new Stats(hits.sum(), misses.sum(), rejected.sum(), writes.sum());
+    return new Stats(hits.sum(), misses.sum(), rejected.sum(), writes.sum(), store.failures());
   }
 
   /**
@@ -152,6 +152,8 @@ public final class SharedTokenCache implements TokenValidator {
    * @param misses lookups that went on to Keystone (including rejected entries)
    * @param rejected entries found but not used: failed MAC, decryption or decoding
    * @param writes identities written to the store (attempted; the store may drop them)
+   * @param storeFailures store calls that failed or timed out (a server being skipped is not
+   *     called, so this stops growing while it is skipped)
    */
-  public record Stats(long hits, long misses, long rejected, long writes) {}
+  public record Stats(long hits, long misses, long rejected, long writes, long storeFailures) {}
 }

@@ -119,7 +119,7 @@ class SharedTokenCacheTest {
     assertEquals(new TokenValidation.Valid(identity), other.validate(TOKEN));
     assertEquals(1, first.calls.get());
     assertEquals(0, second.calls.get());
-    assertEquals(new SharedTokenCache.Stats(1, 0, 0, 0), other.stats());
+    assertEquals(new SharedTokenCache.Stats(1, 0, 0, 0, 0), other.stats());
   }
 
   @Test

@@ -43,7 +43,7 @@ final class RealKeystone {
   }
 
   /** The checkout's root: the nearest folder up from here holding scripts/keystone.sh. */
-  private static Path repoRoot() {
+  static Path repoRoot() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       if (Files.isRegularFile(dir.resolve("scripts/keystone.sh"))) {
         return dir;

@@ -2,6 +2,7 @@ package io.github.keystoneauthfilter.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.keystoneauthfilter.KeystoneAuthFilter;
 import io.github.keystoneauthfilter.testwebapp.TestWebapp;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -81,6 +83,13 @@ final class Webapp implements AutoCloseable {
   /** {@code GET /_keystone/endpoints}: each endpoint's breaker state and counters. */
   JsonNode endpoints() throws IOException, InterruptedException {
     return JSON.readTree(get("/_keystone/endpoints", Map.of()).body()).get("endpoints");
+  }
+
+  /** The filter instance serving this webapp (it runs in this JVM). */
+  KeystoneAuthFilter filter() {
+    ServletContextHandler context = server.getDescendant(ServletContextHandler.class);
+    return (KeystoneAuthFilter)
+        context.getServletContext().getAttribute(KeystoneAuthFilter.CONTEXT_ATTRIBUTE);
   }
 
   @Override

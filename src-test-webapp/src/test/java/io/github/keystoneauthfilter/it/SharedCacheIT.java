@@ -1,0 +1,221 @@
+package io.github.keystoneauthfilter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.keystoneauthfilter.EndpointStatus;
+import io.github.keystoneauthfilter.cache.SharedTokenCache;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The shared token cache against a real memcached (Debian's package) and a real Keystone: several
+ * instances of a service share what Keystone said, protected as configured, and memcached going
+ * away never fails a request.
+ */
+class SharedCacheIT {
+  private static final int PORT = 11411;
+  private static final String SECRET = "shared-cache-it-secret";
+
+  private static RealKeystone keystone;
+  private static Memcached memcached;
+
+  @BeforeAll
+  static void start() throws Exception {
+    keystone = RealKeystone.fromSystemProperties();
+    memcached = Memcached.start(PORT);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (memcached != null) {
+      memcached.close();
+    }
+  }
+
+  @BeforeEach
+  void emptyMemcached() throws Exception {
+    memcached.flush(PORT);
+  }
+
+  private static Properties config(String strategy) {
+    Properties config = keystone.filterConfig(1, 2, 3);
+    config.setProperty("memcached_servers", memcached.servers());
+    config.setProperty("memcache_security_strategy", strategy);
+    if (!strategy.equalsIgnoreCase("none")) {
+      config.setProperty("memcache_secret_key", SECRET);
+    }
+    config.setProperty("memcache_pool_socket_timeout", "0.25");
+    config.setProperty("memcache_pool_dead_retry", "2");
+    return config;
+  }
+
+  /** Validations Keystone answered for this instance, over all its endpoints. */
+  private static long keystoneAnswers(Webapp app) {
+    return app.filter().endpointStatuses().stream().mapToLong(EndpointStatus::answers).sum();
+  }
+
+  private static SharedTokenCache.Stats shared(Webapp app) {
+    SharedTokenCache.Stats stats = app.filter().sharedCacheStats();
+    assertNotNull(stats, "the shared cache is on");
+    return stats;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"None", "MAC", "ENCRYPT", "encrypt"})
+  void secondInstance_servesATokenTheFirstValidated_withoutAskingKeystone(String strategy)
+      throws Exception {
+    String token = keystone.demoToken(1);
+    try (Webapp first = Webapp.start(config(strategy));
+        Webapp second = Webapp.start(config(strategy))) {
+      HttpResponse<String> viaFirst = first.getWithToken("/a", token);
+      assertEquals(200, viaFirst.statusCode());
+      assertEquals(1, keystoneAnswers(first));
+
+      HttpResponse<String> viaSecond = second.getWithToken("/b", token);
+
+      assertEquals(200, viaSecond.statusCode());
+      assertEquals(0, keystoneAnswers(second), "the second instance never asked Keystone");
+      assertEquals(1, shared(second).hits());
+      for (String header :
+          List.of("X-User-Id", "X-Project-Id", "X-Roles", "X-Service-Catalog", "X-Tenant")) {
+        assertEquals(Webapp.seen(viaFirst, header), Webapp.seen(viaSecond, header), header);
+      }
+    }
+  }
+
+  @Test
+  void encrypt_memcachedHoldsNoReadableIdentity_whileNoneHoldsItPlain() throws Exception {
+    String token = keystone.demoToken(1);
+    String userId;
+    try (Webapp app = Webapp.start(config("encrypt"))) {
+      HttpResponse<String> response = app.getWithToken("/a", token);
+      assertEquals(200, response.statusCode());
+      userId = Webapp.seen(response, "X-User-Id");
+    }
+    List<String> keys = memcached.keys(PORT);
+    assertEquals(1, keys.size(), keys.toString());
+    String key = keys.get(0);
+    assertFalse(key.contains(token));
+    assertFalse(key.contains(sha256(token).substring(0, 16)), "the key is not the token's hash");
+    String stored = new String(memcached.get(PORT, key), StandardCharsets.ISO_8859_1);
+    for (String secret : List.of(userId, "demo", "member", token)) {
+      assertFalse(stored.contains(secret), "memcached holds the plain '" + shortly(secret) + "'");
+    }
+
+    // The same check sees plaintext when it is there: None stores the identity as it is.
+    memcached.flush(PORT);
+    try (Webapp app = Webapp.start(config("None"))) {
+      assertEquals(200, app.getWithToken("/a", token).statusCode());
+    }
+    String plain =
+        new String(memcached.get(PORT, memcached.keys(PORT).get(0)), StandardCharsets.UTF_8);
+    assertTrue(plain.contains(userId) && plain.contains("member"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"MAC", "ENCRYPT"})
+  void aTamperedEntry_isIgnored_andKeystoneAskedInstead(String strategy) throws Exception {
+    String token = keystone.demoToken(1);
+    try (Webapp first = Webapp.start(config(strategy))) {
+      assertEquals(200, first.getWithToken("/a", token).statusCode());
+    }
+    String key = memcached.keys(PORT).get(0);
+    byte[] value = memcached.get(PORT, key);
+    value[value.length - 5] ^= 0x01;
+    memcached.set(PORT, key, value, 60);
+
+    try (Webapp second = Webapp.start(config(strategy))) {
+      HttpResponse<String> response = second.getWithToken("/b", token);
+      assertEquals(200, response.statusCode());
+      assertEquals(1, keystoneAnswers(second), "the tampered entry was not trusted");
+      assertEquals(1, shared(second).rejected());
+      assertEquals(0, shared(second).hits());
+    }
+  }
+
+  @Test
+  void anEntryFromAnotherSecret_isIgnored() throws Exception {
+    String token = keystone.demoToken(1);
+    try (Webapp first = Webapp.start(config("MAC"))) {
+      assertEquals(200, first.getWithToken("/a", token).statusCode());
+    }
+    Properties otherSecret = config("MAC");
+    otherSecret.setProperty("memcache_secret_key", "another-secret");
+    try (Webapp second = Webapp.start(otherSecret)) {
+      assertEquals(200, second.getWithToken("/b", token).statusCode());
+      assertEquals(1, keystoneAnswers(second));
+      assertEquals(0, shared(second).hits());
+    }
+  }
+
+  @Test
+  void memcachedKilledOrHungMidLoad_failsNoRequest_andIsUsedAgainOnceBack() throws Exception {
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      tokens.add(keystone.demoToken(1 + i % 3));
+    }
+    Properties config = config("ENCRYPT");
+    config.setProperty("token_cache_max_entries", "1"); // so most requests reach memcached
+    try (Webapp app = Webapp.start(config)) {
+      List<Load.Result> before = Load.run(app, tokens, 4, 15, Duration.ofSeconds(60));
+      assertEquals(0, Load.failed(before));
+      assertTrue(shared(app).hits() > 0, "memcached served entries while up");
+
+      memcached.kill(PORT);
+      List<Load.Result> killed = Load.run(app, tokens, 4, 15, Duration.ofSeconds(60));
+      assertEquals(0, Load.failed(killed), "no request failed while memcached was down");
+
+      memcached.restart(PORT);
+      Thread.sleep(2_500); // memcache_pool_dead_retry=2: then it is tried again
+      long hitsBefore = shared(app).hits();
+      List<Load.Result> back = Load.run(app, tokens, 2, 30, Duration.ofSeconds(60));
+      assertEquals(0, Load.failed(back));
+      assertTrue(shared(app).hits() > hitsBefore, "memcached is used again after dead_retry");
+
+      memcached.pause(PORT);
+      try {
+        long failuresBefore = shared(app).storeFailures();
+        long started = System.nanoTime();
+        List<Load.Result> hung = Load.run(app, tokens, 4, 15, Duration.ofSeconds(60));
+        long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+        assertEquals(0, Load.failed(hung), "no request failed while memcached hung");
+        // A hung memcached costs a request at most the socket timeout (0.25 s), and only the
+        // calls in flight when it hung wait for it; then it is skipped, and tried again by one
+        // call every dead_retry (2 s). Without the skip, each of the 60 requests would wait.
+        long waited = shared(app).storeFailures() - failuresBefore;
+        long bound = 4 + seconds / 2 + 1;
+        assertTrue(waited >= 1, "the hang was noticed");
+        assertTrue(waited <= bound, waited + " calls waited for memcached; at most " + bound);
+        assertTrue(Load.maxMillis(hung) < 5_000, "max " + Load.maxMillis(hung) + " ms");
+      } finally {
+        memcached.resume(PORT);
+      }
+    }
+  }
+
+  private static String sha256(String text) throws Exception {
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Enough of a value to name it in a message, never a whole token. */
+  private static String shortly(String value) {
+    return value.length() > 8 ? value.substring(0, 4) + "…" : value;
+  }
+}
