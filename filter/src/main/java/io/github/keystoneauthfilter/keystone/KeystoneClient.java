@@ -45,7 +45,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class KeystoneClient implements Endpoint {
   private static final System.Logger LOG = System.getLogger(KeystoneClient.class.getName());
-  private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+  /** The longest Keystone answer read; a longer one is an endpoint failure. */
+  static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+
   private static final long MISCONFIGURATION_LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
   private final URI root;
