@@ -338,7 +338,7 @@ public final class KeystoneAuthFilter implements Filter {
     Checked service;
     Checked user;
     try {
-      service = checkService(tokens, token(request, SERVICE_TOKEN, null));
+      service = checkService(tokens, token(request, SERVICE_TOKEN, null), sent(request));
       user = checkUser(tokens, token(request, AUTH_TOKEN, STORAGE_TOKEN), service.allowExpired());
     } catch (KeystoneUnavailableException e) {
       unavailable(request, response, chain, e);
@@ -380,9 +380,10 @@ public final class KeystoneAuthFilter implements Filter {
    * Confirmed if valid and holding one of {@code service_token_roles} (or valid at all when {@code
    * service_token_roles_required=false}); holding one of them lets the user token be expired.
    */
-  private Checked checkService(TokenValidator tokens, @Nullable AuthToken token) {
+  private Checked checkService(TokenValidator tokens, @Nullable AuthToken token, boolean sent) {
     if (token == null) {
-      return Checked.ABSENT;
+      // Sent but unusable (twice, too long, odd characters) is invalid, as a junk one would be.
+      return sent ? Checked.INVALID : Checked.ABSENT;
     }
     if (!(tokens.validate(token) instanceof TokenValidation.Valid valid)) {
       LOG.log(Level.DEBUG, "service token {0} refused", token.hashPrefix());
@@ -525,6 +526,17 @@ public final class KeystoneAuthFilter implements Filter {
       }
     }
     return AuthToken.of(trimmed);
+  }
+
+  /** Whether a non-blank {@code X-Service-Token} was sent (blank counts as absent, as in kmw). */
+  private static boolean sent(HttpServletRequest request) {
+    Enumeration<String> values = request.getHeaders(SERVICE_TOKEN);
+    while (values != null && values.hasMoreElements()) {
+      if (!values.nextElement().isBlank()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String pathWithinApplication(HttpServletRequest request) {

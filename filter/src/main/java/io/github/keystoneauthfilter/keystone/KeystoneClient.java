@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  *   <caption>Validation answers</caption>
  *   <tr><th>Keystone</th><th>result</th></tr>
  *   <tr><td>200 with a usable token body</td><td>valid</td></tr>
- *   <tr><td>404</td><td>invalid</td></tr>
+ *   <tr><td>404; 431 (the token is too long for that Keystone's header limit)</td>
+ *       <td>invalid</td></tr>
  *   <tr><td>401</td><td>our service token expired: log in again and ask once more; a second 401
  *       is a misconfiguration</td></tr>
  *   <tr><td>400, 403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
@@ -44,7 +45,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class KeystoneClient implements Endpoint {
   private static final System.Logger LOG = System.getLogger(KeystoneClient.class.getName());
-  private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+  /** The longest Keystone answer read; a longer one is an endpoint failure. */
+  static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+
   private static final long MISCONFIGURATION_LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
   private final URI root;
@@ -133,6 +137,10 @@ public final class KeystoneClient implements Endpoint {
         }
       }
       case 404 -> new TokenValidation.Invalid("Keystone does not know the token (404)");
+      // Our other headers are small: the subject token is too long for this Keystone (or its
+      // proxy) to take, so no answer will ever be "valid". Not an outage: a flood of long
+      // tokens must not open the breaker.
+      case 431 -> new TokenValidation.Invalid("Keystone refused the token as too large (431)");
       case 400, 403 ->
           throw misconfigured(
               "refused to validate tokens for our service user ("

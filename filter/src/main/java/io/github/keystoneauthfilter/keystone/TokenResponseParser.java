@@ -1,9 +1,13 @@
 package io.github.keystoneauthfilter.keystone;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.keystoneauthfilter.token.AccessRule;
 import io.github.keystoneauthfilter.token.Identity;
@@ -23,16 +27,27 @@ import org.jspecify.annotations.Nullable;
  * Turns a Keystone v3 token body ({@code {"token": {...}}}) into an {@link Identity}.
  *
  * <p>Strict where a mistake would forge or mislabel an identity: {@code user.id} and {@code
- * expires_at} are required, every identity value must be a JSON string without control characters
- * (they become header values), roles must be named. Tolerant of fields it does not use. A body it
+ * expires_at} are required; every field it reads must have Keystone's JSON type (a string, an
+ * object, a list, a boolean), never coerced; every identity value must be a string without control
+ * characters (C0, DEL, C1) or Unicode line/paragraph separators, since they become header values;
+ * roles must be named; the body must be one JSON document without repeated keys. Any other Unicode
+ * (UTF-8 user or project names) is kept exactly. Tolerant of fields it does not use. A body it
  * cannot use is a {@link TokenParseException}: the endpoint is misbehaving, never a valid token.
  */
 final class TokenResponseParser {
   private final ObjectMapper mapper;
+  private final ObjectReader reader;
   private final boolean includeCatalog;
 
   TokenResponseParser(ObjectMapper mapper, boolean includeCatalog) {
     this.mapper = mapper;
+    // One document, each key once: a second value for a key (or a second document) would leave
+    // which one counts to the parser's whim.
+    this.reader =
+        mapper
+            .reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     this.includeCatalog = includeCatalog;
   }
 
@@ -40,7 +55,7 @@ final class TokenResponseParser {
   Identity parse(byte[] body) throws TokenParseException {
     JsonNode root;
     try {
-      root = mapper.readTree(body);
+      root = reader.readTree(body);
     } catch (IOException e) {
       throw new TokenParseException("body is not JSON");
     }
@@ -48,31 +63,61 @@ final class TokenResponseParser {
       throw new TokenParseException("body has no \"token\" object");
     }
     JsonNode token = root.get("token");
-    JsonNode user = token.path("user");
+    JsonNode user = object(token, "user", "token.user");
     String userId = required(user, "id", "token.user.id");
     Instant expiresAt = parseInstant(required(token, "expires_at", "token.expires_at"));
 
-    JsonNode project = token.path("project");
-    JsonNode domain = token.path("domain");
-    boolean system = token.path("system").path("all").asBoolean(false);
+    JsonNode userDomain = object(user, "domain", "token.user.domain");
+    JsonNode project = object(token, "project", "token.project");
+    JsonNode projectDomain = object(project, "domain", "token.project.domain");
+    JsonNode domain = object(token, "domain", "token.domain");
     return new Identity(
         userId,
         optional(user, "name", "token.user.name"),
-        optional(user.path("domain"), "id", "token.user.domain.id"),
-        optional(user.path("domain"), "name", "token.user.domain.name"),
+        optional(userDomain, "id", "token.user.domain.id"),
+        optional(userDomain, "name", "token.user.domain.name"),
         optional(project, "id", "token.project.id"),
         optional(project, "name", "token.project.name"),
-        optional(project.path("domain"), "id", "token.project.domain.id"),
-        optional(project.path("domain"), "name", "token.project.domain.name"),
+        optional(projectDomain, "id", "token.project.domain.id"),
+        optional(projectDomain, "name", "token.project.domain.name"),
         optional(domain, "id", "token.domain.id"),
         optional(domain, "name", "token.domain.name"),
-        system,
+        system(object(token, "system", "token.system")),
         roles(token.path("roles")),
         adminProject(token.path("is_admin_project")),
         expiresAt,
         includeCatalog ? catalogV2(token.get("catalog")) : null,
         includeCatalog ? serviceTypes(token.get("catalog")) : null,
-        accessRules(token.path("application_credential")));
+        accessRules(object(token, "application_credential", "token.application_credential")));
+  }
+
+  /**
+   * {@code parent.field} when it is an object; a missing node when absent or null.
+   *
+   * @throws TokenParseException when it is anything else
+   */
+  private static JsonNode object(JsonNode parent, String field, String path)
+      throws TokenParseException {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return MissingNode.getInstance();
+    }
+    if (!node.isObject()) {
+      throw new TokenParseException(path + " is not an object");
+    }
+    return node;
+  }
+
+  /** {@code system.all}: a boolean, false when absent. */
+  private static boolean system(JsonNode system) throws TokenParseException {
+    JsonNode all = system.path("all");
+    if (all.isMissingNode() || all.isNull()) {
+      return false;
+    }
+    if (!all.isBoolean()) {
+      throw new TokenParseException("token.system.all is not a boolean");
+    }
+    return all.booleanValue();
   }
 
   private static @Nullable Set<String> serviceTypes(@Nullable JsonNode catalog)
@@ -90,7 +135,7 @@ final class TokenResponseParser {
   private static @Nullable List<AccessRule> accessRules(JsonNode credential)
       throws TokenParseException {
     JsonNode rules = credential.get("access_rules");
-    if (!credential.isObject() || rules == null || rules.isNull()) {
+    if (rules == null || rules.isNull()) {
       return null;
     }
     if (!rules.isArray()) {
@@ -112,7 +157,7 @@ final class TokenResponseParser {
   Instant expiresAt(byte[] body) throws TokenParseException {
     try {
       return parseInstant(
-          required(mapper.readTree(body).path("token"), "expires_at", "token.expires_at"));
+          required(reader.readTree(body).path("token"), "expires_at", "token.expires_at"));
     } catch (IOException e) {
       throw new TokenParseException("body is not JSON");
     }
@@ -152,6 +197,9 @@ final class TokenResponseParser {
     }
     ArrayNode services = JsonNodeFactory.instance.arrayNode();
     for (JsonNode service : catalog) {
+      if (!service.isObject()) {
+        throw new TokenParseException("token.catalog[] is not an object");
+      }
       ObjectNode v2 = services.addObject();
       v2.put("type", required(service, "type", "token.catalog[].type"));
       String name = optional(service, "name", "token.catalog[].name");
@@ -159,7 +207,14 @@ final class TokenResponseParser {
         v2.put("name", name);
       }
       Map<String, ObjectNode> byRegion = new LinkedHashMap<>();
-      for (JsonNode endpoint : service.path("endpoints")) {
+      JsonNode endpoints = service.path("endpoints");
+      if (!endpoints.isMissingNode() && !endpoints.isNull() && !endpoints.isArray()) {
+        throw new TokenParseException("token.catalog[].endpoints is not a list");
+      }
+      for (JsonNode endpoint : endpoints) {
+        if (!endpoint.isObject()) {
+          throw new TokenParseException("token.catalog[].endpoints[] is not an object");
+        }
         String region = optional(endpoint, "region", "token.catalog[].endpoints[].region");
         String key = region == null ? "" : region;
         ObjectNode group = byRegion.get(key);
@@ -205,7 +260,7 @@ final class TokenResponseParser {
     String value = node.textValue();
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
+      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
         throw new TokenParseException(path + " contains a control character");
       }
     }

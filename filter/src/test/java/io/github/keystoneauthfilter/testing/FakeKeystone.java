@@ -106,6 +106,8 @@ public final class FakeKeystone implements AutoCloseable {
   private volatile FaultState faultState = new FaultState(Fault.none(), new CountDownLatch(1));
   private volatile boolean closing;
   private final AtomicInteger active = new AtomicInteger();
+  private final AtomicInteger validating = new AtomicInteger();
+  private final AtomicInteger maxValidating = new AtomicInteger();
   private final CountDownLatch closed = new CountDownLatch(1);
 
   private FakeKeystone(Clock clock, SslContextFactory.@Nullable Server tls) throws Exception {
@@ -361,9 +363,18 @@ public final class FakeKeystone implements AutoCloseable {
     return count("POST");
   }
 
-  /** Forgets the requests received so far. */
+  /** Forgets the requests received so far, and the highest number of validations at once. */
   public void clearRecorded() {
     recorded.clear();
+    maxValidating.set(validating.get());
+  }
+
+  /**
+   * The most {@code GET /v3/auth/tokens} this server was handling at the same moment (faults such
+   * as {@link Fault#delay(Duration)} included), since start or {@link #clearRecorded()}.
+   */
+  public int maxConcurrentValidations() {
+    return maxValidating.get();
   }
 
   private int count(String method) {
@@ -383,6 +394,10 @@ public final class FakeKeystone implements AutoCloseable {
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
       active.incrementAndGet();
+      boolean validation = req.getMethod().equals("GET") && req.getRequestURI().equals(TOKENS_PATH);
+      if (validation) {
+        maxValidating.accumulateAndGet(validating.incrementAndGet(), Math::max);
+      }
       try {
         RecordedRequest request = record(req);
         recorded.add(request);
@@ -392,6 +407,9 @@ public final class FakeKeystone implements AutoCloseable {
         Thread.currentThread().interrupt();
         error(resp, 503, "interrupted");
       } finally {
+        if (validation) {
+          validating.decrementAndGet();
+        }
         active.decrementAndGet();
       }
     }

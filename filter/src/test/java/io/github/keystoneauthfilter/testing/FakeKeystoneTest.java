@@ -555,6 +555,35 @@ class FakeKeystoneTest {
     assertEquals(100, keystone.validations());
   }
 
+  @Test
+  void maxConcurrentValidationsCountsValidationsHandledAtOnceNotLogins() throws Exception {
+    String service = login();
+    String subject = keystone.issue(new KeystoneTokenFixture());
+    validate("", service, subject);
+    assertEquals(1, keystone.maxConcurrentValidations());
+    keystone.fault(Fault.hang());
+    keystone.faultLogin(false);
+    List<CompletableFuture<HttpResponse<String>>> parked = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      parked.add(
+          http.sendAsync(
+              validation("", service, subject).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    awaitValidations(4);
+    login();
+
+    assertEquals(3, keystone.maxConcurrentValidations());
+
+    keystone.fault(Fault.none());
+    for (CompletableFuture<HttpResponse<String>> response : parked) {
+      assertEquals(200, response.get(10, TimeUnit.SECONDS).statusCode());
+    }
+    keystone.clearRecorded();
+    validate("", service, subject);
+    assertEquals(1, keystone.maxConcurrentValidations());
+  }
+
   private void awaitValidations(int count) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (keystone.validations() < count) {
