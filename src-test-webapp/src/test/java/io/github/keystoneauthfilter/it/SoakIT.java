@@ -167,7 +167,7 @@ class SoakIT {
     assertEquals(0, stats.validFailed.get(), summary + "; first failures: " + stats.failures);
     assertEquals(0, stats.invalidWrong.get(), summary);
     assertTrue(stats.valid.get() >= 100L * length.toSeconds() / 10, "load ran: " + summary);
-    assertTrue(stats.issued.get() >= length.toSeconds(), "tokens churned: " + summary);
+    assertTrue(stats.issued.get() >= length.toSeconds() / 2, "tokens churned: " + summary);
     // Breakers flapped: the primary opened and closed again at least twice, the second once.
     assertTrue(stats.opened.get(0) >= 2 && stats.closed.get(0) >= 2, summary);
     assertTrue(stats.opened.get(1) >= 1 && stats.closed.get(1) >= 1, summary);
