@@ -148,7 +148,7 @@ public final class KeystoneAuthFilter implements Filter {
     }
     try {
       start(settings);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       throw new ServletException(
           "KeystoneAuthFilter '" + filterConfig.getFilterName() + "': " + e.getMessage(), e);
     }

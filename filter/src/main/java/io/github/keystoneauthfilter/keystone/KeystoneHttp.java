@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Builds the one HTTP client a filter uses for every endpoint: Jersey on Apache HttpClient 5 with a
  * bounded keep-alive pool, finite timeouts, no redirects, no cookies and <em>no automatic
- * retries</em> (the endpoint pool owns every retry decision).
+ * retries</em> (the endpoint pool owns every retry decision); it refuses to be built, and refuses
+ * every call, while HttpClient's header or wire logger is at DEBUG ({@link HttpLogGuard}).
  */
 public final class KeystoneHttp {
   private KeystoneHttp() {}
@@ -54,6 +55,7 @@ public final class KeystoneHttp {
    * @param requestTimeout the default time to wait for an answer
    * @param tls the TLS context, or null for the JVM's default
    * @param skipHostnameCheck whether not to check the certificate's host name ({@code insecure})
+   * @throws IllegalStateException if HttpClient's header or wire logger is at DEBUG
    */
   public static Client create(
       int maxConnectionsPerEndpoint,
@@ -62,6 +64,7 @@ public final class KeystoneHttp {
       Duration requestTimeout,
       @Nullable SSLContext tls,
       boolean skipHostnameCheck) {
+    HttpLogGuard.checkAtStart();
     Timeout connect = Timeout.of(connectTimeout);
     PoolingHttpClientConnectionManagerBuilder poolBuilder =
         PoolingHttpClientConnectionManagerBuilder.create();
@@ -104,7 +107,11 @@ public final class KeystoneHttp {
             .property(ClientProperties.READ_TIMEOUT, (int) requestTimeout.toMillis())
             .register(
                 (Apache5HttpClientBuilderConfigurator)
-                    builder -> builder.disableAutomaticRetries());
+                    builder ->
+                        builder
+                            .disableAutomaticRetries()
+                            // First, so nothing is sent (or logged) while secrets would be logged.
+                            .addRequestInterceptorFirst(HttpLogGuard.INTERCEPTOR));
     return ClientBuilder.newClient(config);
   }
 }

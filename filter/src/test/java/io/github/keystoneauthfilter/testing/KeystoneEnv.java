@@ -6,8 +6,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Properties;
@@ -19,6 +21,13 @@ import java.util.Properties;
  * use the filter.
  */
 public final class KeystoneEnv {
+  /**
+   * System property naming a file to which every secret the tests obtain (tokens, application
+   * credential secrets) is appended, one a line, for the scan of the test logs; unset, nothing is
+   * recorded. Point it into the build's {@code target/}, never anywhere printed.
+   */
+  public static final String SECRETS_FILE_PROPERTY = "kaf.secrets.file";
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -110,6 +119,29 @@ public final class KeystoneEnv {
       throw new IllegalStateException(
           "token issue for " + user + " on " + url(i) + " answered " + response.statusCode());
     }
-    return response.headers().firstValue("X-Subject-Token").orElseThrow();
+    return record(response.headers().firstValue("X-Subject-Token").orElseThrow());
+  }
+
+  /**
+   * Appends {@code secret} to the file named by {@link #SECRETS_FILE_PROPERTY}, if set, and returns
+   * it.
+   */
+  public static synchronized String record(String secret) {
+    String file = System.getProperty(SECRETS_FILE_PROPERTY);
+    if (file != null && !file.isEmpty()) {
+      try {
+        Path path = Path.of(file);
+        Files.createDirectories(path.toAbsolutePath().getParent());
+        Files.writeString(
+            path,
+            secret + "\n",
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot record a secret for the log scan in " + file, e);
+      }
+    }
+    return secret;
   }
 }

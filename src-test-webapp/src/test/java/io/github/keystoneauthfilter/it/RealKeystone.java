@@ -209,7 +209,9 @@ final class RealKeystone {
           "application credential creation answered " + response.statusCode());
     }
     var credential = Webapp.JSON.readTree(response.body()).get("application_credential");
-    return new String[] {credential.get("id").asText(), credential.get("secret").asText()};
+    return new String[] {
+      credential.get("id").asText(), KeystoneEnv.record(credential.get("secret").asText())
+    };
   }
 
   /** Starts the keystonemiddleware peer (auth_token + echo app under uWSGI) on {@code port}. */
