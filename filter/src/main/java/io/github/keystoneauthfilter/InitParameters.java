@@ -126,7 +126,8 @@ final class InitParameters {
               (b, v) -> b.failoverMaxOpen(seconds("failover_max_open_seconds", v))),
           Map.entry(
               "failover_on_not_found",
-              (b, v) -> b.failoverOnNotFound(bool("failover_on_not_found", v))));
+              (b, v) -> b.failoverOnNotFound(bool("failover_on_not_found", v))),
+          Map.entry("metrics_jmx_name", KeystoneAuthConfig.Builder::metricsJmxName));
 
   private InitParameters() {}
 

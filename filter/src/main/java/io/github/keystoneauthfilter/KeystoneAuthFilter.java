@@ -60,8 +60,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Configure it with init-params (keystonemiddleware's option names, listed in the README) or
  * construct it with a {@link KeystoneAuthConfig}. On {@link #init} it puts itself in the servlet
- * context under {@link #CONTEXT_ATTRIBUTE}, so the application can read {@link
- * #endpointStatuses()}.
+ * context under {@link #CONTEXT_ATTRIBUTE}, so the application can read {@link #endpointStatuses()}
+ * and {@link #metrics()}.
  */
 public final class KeystoneAuthFilter implements Filter {
   /** Request attribute holding the validated {@link Identity}, when the token is valid. */
@@ -106,6 +106,8 @@ public final class KeystoneAuthFilter implements Filter {
   private ExcludedPaths excluded = new ExcludedPaths(List.of());
   private AccessRules accessRules = new AccessRules(null);
   private volatile boolean warnedServiceRoles;
+  private final FilterMetrics metrics = new FilterMetrics();
+  private @Nullable JmxMetrics jmx;
 
   /**
    * Each cached identity's header table, built once. Weak keys (compared by identity), so an entry
@@ -140,8 +142,13 @@ public final class KeystoneAuthFilter implements Filter {
       }
     }
     try {
+      String jmxName = settings.metricsJmxName();
+      if (jmxName != null) {
+        jmx = JmxMetrics.register(jmxName, metrics, settings.authUrls());
+      }
       start(settings);
     } catch (IllegalArgumentException e) {
+      unregisterJmx();
       throw new ServletException(
           "KeystoneAuthFilter '" + filterConfig.getFilterName() + "': " + e.getMessage(), e);
     }
@@ -200,14 +207,17 @@ public final class KeystoneAuthFilter implements Filter {
             System::nanoTime);
     this.http = client;
     this.pool = endpoints;
-    this.validator =
+    Bulkhead bulkhead = new Bulkhead(endpoints, settings.maxConcurrentValidations());
+    TokenCache cache =
         new TokenCache(
-            new Bulkhead(endpoints, settings.maxConcurrentValidations()),
+            bulkhead,
             settings.tokenCacheTime(),
             settings.tokenCacheMaxEntries(),
             settings.invalidTokenCacheTime(),
             settings.invalidTokenCacheMaxEntries(),
             settings.clock());
+    this.validator = cache;
+    metrics.attach(endpoints, cache, bulkhead);
     this.excluded = new ExcludedPaths(settings.excludedPaths());
     this.accessRules = new AccessRules(settings.serviceType());
     this.wwwAuthenticate = "Keystone uri=\"" + settings.wwwAuthenticateUri() + "\"";
@@ -250,6 +260,7 @@ public final class KeystoneAuthFilter implements Filter {
     }
     request.setAttribute(FILTERED, Boolean.TRUE);
     if (!excluded.isEmpty() && excluded.matches(pathWithinApplication(request))) {
+      metrics.excluded.increment();
       chain.doFilter(new IdentityRequest(request, Map.of()), response); // stripped all the same
       return;
     }
@@ -260,6 +271,7 @@ public final class KeystoneAuthFilter implements Filter {
       service = checkService(tokens, token(request, SERVICE_TOKEN, null));
       user = checkUser(tokens, token(request, AUTH_TOKEN, STORAGE_TOKEN), service.allowExpired());
     } catch (KeystoneUnavailableException e) {
+      metrics.unavailable.increment();
       unavailable(request, response, chain, e);
       return;
     }
@@ -267,6 +279,7 @@ public final class KeystoneAuthFilter implements Filter {
     boolean accepted =
         user.status() == Status.CONFIRMED
             && (service.status() == Status.ABSENT || service.status() == Status.CONFIRMED);
+    (accepted ? metrics.confirmed : metrics.invalid).increment();
     if (!accepted && !settings().delayAuthDecision()) {
       unauthorized(response);
       return;
@@ -521,6 +534,22 @@ public final class KeystoneAuthFilter implements Filter {
     return statuses;
   }
 
+  /**
+   * What the filter has done since {@link #init}: requests by outcome, the token cache, and each
+   * endpoint's answers, failures, failovers, breaker and latency. A read-only copy; cheap enough to
+   * take on every scrape (it allocates, the request path does not).
+   *
+   * @throws IllegalStateException before {@link #init}
+   */
+  public MetricsSnapshot metrics() {
+    return metrics.snapshot();
+  }
+
+  /** The live counters, for {@link KeystoneAuthMeterBinder}. */
+  FilterMetrics liveMetrics() {
+    return metrics;
+  }
+
   /** The settings in force, once initialised. */
   public KeystoneAuthConfig settings() {
     KeystoneAuthConfig settings = config;
@@ -532,9 +561,18 @@ public final class KeystoneAuthFilter implements Filter {
 
   @Override
   public void destroy() {
+    unregisterJmx();
     Client client = http;
     if (client != null) {
       client.close();
+    }
+  }
+
+  private void unregisterJmx() {
+    JmxMetrics registered = jmx;
+    if (registered != null) {
+      jmx = null;
+      registered.close();
     }
   }
 }
