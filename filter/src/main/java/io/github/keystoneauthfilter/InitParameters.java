@@ -150,7 +150,8 @@ final class InitParameters {
                       (int) integer("memcache_pool_maxsize", v, 1, MAX_CONNECTIONS))),
           Map.entry("memcache_tls_enabled", (b, v) -> unsupportedIfTrue("memcache_tls_enabled", v)),
           Map.entry(
-              "memcache_sasl_enabled", (b, v) -> unsupportedIfTrue("memcache_sasl_enabled", v)));
+              "memcache_sasl_enabled", (b, v) -> unsupportedIfTrue("memcache_sasl_enabled", v)),
+          Map.entry("metrics_jmx_name", KeystoneAuthConfig.Builder::metricsJmxName));
 
   private InitParameters() {}
 

@@ -121,6 +121,7 @@ public final class KeystoneAuthConfig {
   private final Duration memcacheDeadRetry;
   private final int memcachePoolMaxsize;
   private final Clock clock;
+  private final @Nullable String metricsJmxName;
 
   private KeystoneAuthConfig(Builder b, List<URI> authUrls) {
     this.authUrls = List.copyOf(authUrls);
@@ -164,6 +165,7 @@ public final class KeystoneAuthConfig {
     this.memcacheDeadRetry = b.memcacheDeadRetry;
     this.memcachePoolMaxsize = b.memcachePoolMaxsize;
     this.clock = b.clock;
+    this.metricsJmxName = b.metricsJmxName;
   }
 
   /** A builder with every default set and nothing required filled in. */
@@ -387,6 +389,11 @@ public final class KeystoneAuthConfig {
     return clock;
   }
 
+  /** {@code metrics_jmx_name}: the name the metrics are registered under in JMX, or null (none). */
+  public @Nullable String metricsJmxName() {
+    return metricsJmxName;
+  }
+
   @Override
   public String toString() {
     return "KeystoneAuthConfig[auth_url="
@@ -499,6 +506,7 @@ public final class KeystoneAuthConfig {
     private Duration memcacheDeadRetry = DEFAULT_MEMCACHE_DEAD_RETRY;
     private int memcachePoolMaxsize = DEFAULT_MEMCACHE_POOL_MAXSIZE;
     private Clock clock = Clock.systemUTC();
+    private @Nullable String metricsJmxName;
 
     private Builder() {}
 
@@ -839,6 +847,24 @@ public final class KeystoneAuthConfig {
     /** The time source for breakers and the cache; tests pass a fake. */
     public Builder clock(Clock value) {
       this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    /**
+     * {@code metrics_jmx_name}: registers the filter's metrics as read-only MXBeans in the platform
+     * MBean server, {@code io.github.keystoneauthfilter:type=KeystoneAuthFilter,name=<value>} plus
+     * one per endpoint, removed on {@code destroy()}; unset (the default): no JMX. Letters, digits,
+     * {@code .}, {@code _} and {@code -}, at most 100; unique within the JVM.
+     */
+    public Builder metricsJmxName(String value) {
+      String name = nonBlank("metrics_jmx_name", value);
+      if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+        throw bad(
+            "metrics_jmx_name",
+            value,
+            "at most 100 letters, digits, '.', '_' or '-' (a name unique within the JVM)");
+      }
+      this.metricsJmxName = name;
       return this;
     }
 

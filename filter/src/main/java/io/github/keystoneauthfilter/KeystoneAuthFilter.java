@@ -65,8 +65,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Configure it with init-params (keystonemiddleware's option names, listed in the README) or
  * construct it with a {@link KeystoneAuthConfig}. On {@link #init} it puts itself in the servlet
- * context under {@link #CONTEXT_ATTRIBUTE}, so the application can read {@link
- * #endpointStatuses()}.
+ * context under {@link #CONTEXT_ATTRIBUTE}, so the application can read {@link #endpointStatuses()}
+ * and {@link #metrics()}.
  */
 public final class KeystoneAuthFilter implements Filter {
   /** Request attribute holding the validated {@link Identity}, when the token is valid. */
@@ -113,6 +113,8 @@ public final class KeystoneAuthFilter implements Filter {
   private ExcludedPaths excluded = new ExcludedPaths(List.of());
   private AccessRules accessRules = new AccessRules(null);
   private volatile boolean warnedServiceRoles;
+  private final FilterMetrics metrics = new FilterMetrics();
+  private @Nullable JmxMetrics jmx;
 
   /**
    * Each cached identity's header table, built once. Weak keys (compared by identity), so an entry
@@ -147,8 +149,13 @@ public final class KeystoneAuthFilter implements Filter {
       }
     }
     try {
+      String jmxName = settings.metricsJmxName();
+      if (jmxName != null) {
+        jmx = JmxMetrics.register(jmxName, metrics, settings.authUrls());
+      }
       start(settings);
     } catch (IllegalArgumentException | IllegalStateException e) {
+      unregisterJmx();
       throw new ServletException(
           "KeystoneAuthFilter '" + filterConfig.getFilterName() + "': " + e.getMessage(), e);
     }
@@ -207,7 +214,8 @@ public final class KeystoneAuthFilter implements Filter {
             System::nanoTime);
     this.http = client;
     this.pool = endpoints;
-    TokenValidator keystone = new Bulkhead(endpoints, settings.maxConcurrentValidations());
+    Bulkhead bulkhead = new Bulkhead(endpoints, settings.maxConcurrentValidations());
+    TokenValidator keystone = bulkhead;
     SharedStore store = sharedStore(settings);
     if (store != null) {
       this.sharedStore = store;
@@ -222,7 +230,7 @@ public final class KeystoneAuthFilter implements Filter {
               settings.clock());
       keystone = shared;
     }
-    this.validator =
+    TokenCache cache =
         new TokenCache(
             keystone,
             settings.tokenCacheTime(),
@@ -230,6 +238,8 @@ public final class KeystoneAuthFilter implements Filter {
             settings.invalidTokenCacheTime(),
             settings.invalidTokenCacheMaxEntries(),
             settings.clock());
+    this.validator = cache;
+    metrics.attach(endpoints, cache, bulkhead);
     this.excluded = new ExcludedPaths(settings.excludedPaths());
     this.accessRules = new AccessRules(settings.serviceType());
     this.wwwAuthenticate = "Keystone uri=\"" + settings.wwwAuthenticateUri() + "\"";
@@ -331,6 +341,7 @@ public final class KeystoneAuthFilter implements Filter {
     }
     request.setAttribute(FILTERED, Boolean.TRUE);
     if (!excluded.isEmpty() && excluded.matches(pathWithinApplication(request))) {
+      metrics.excluded.increment();
       chain.doFilter(new IdentityRequest(request, Map.of()), response); // stripped all the same
       return;
     }
@@ -341,6 +352,7 @@ public final class KeystoneAuthFilter implements Filter {
       service = checkService(tokens, token(request, SERVICE_TOKEN, null), sent(request));
       user = checkUser(tokens, token(request, AUTH_TOKEN, STORAGE_TOKEN), service.allowExpired());
     } catch (KeystoneUnavailableException e) {
+      metrics.unavailable.increment();
       unavailable(request, response, chain, e);
       return;
     }
@@ -348,6 +360,7 @@ public final class KeystoneAuthFilter implements Filter {
     boolean accepted =
         user.status() == Status.CONFIRMED
             && (service.status() == Status.ABSENT || service.status() == Status.CONFIRMED);
+    (accepted ? metrics.confirmed : metrics.invalid).increment();
     if (!accepted && !settings().delayAuthDecision()) {
       unauthorized(response);
       return;
@@ -614,6 +627,22 @@ public final class KeystoneAuthFilter implements Filter {
     return statuses;
   }
 
+  /**
+   * What the filter has done since {@link #init}: requests by outcome, the token cache, and each
+   * endpoint's answers, failures, failovers, breaker and latency. A read-only copy; cheap enough to
+   * take on every scrape (it allocates, the request path does not).
+   *
+   * @throws IllegalStateException before {@link #init}
+   */
+  public MetricsSnapshot metrics() {
+    return metrics.snapshot();
+  }
+
+  /** The live counters, for {@link KeystoneAuthMeterBinder}. */
+  FilterMetrics liveMetrics() {
+    return metrics;
+  }
+
   /** The settings in force, once initialised. */
   public KeystoneAuthConfig settings() {
     KeystoneAuthConfig settings = config;
@@ -636,6 +665,7 @@ public final class KeystoneAuthFilter implements Filter {
 
   @Override
   public void destroy() {
+    unregisterJmx();
     Client client = http;
     if (client != null) {
       client.close();
@@ -643,6 +673,14 @@ public final class KeystoneAuthFilter implements Filter {
     SharedStore store = sharedStore;
     if (store != null) {
       store.close();
+    }
+  }
+
+  private void unregisterJmx() {
+    JmxMetrics registered = jmx;
+    if (registered != null) {
+      jmx = null;
+      registered.close();
     }
   }
 }

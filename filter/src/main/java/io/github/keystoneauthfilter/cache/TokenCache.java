@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.keystoneauthfilter.token.AuthToken;
 import io.github.keystoneauthfilter.token.KeystoneUnavailableException;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,6 +35,9 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>The request that finds no entry asks the delegate on its own thread; there is no executor.
+ *
+ * <p>Counters for metrics (LongAdders: no allocation, no lock on the hit path): hits, invalid hits,
+ * misses, single-flight joins, evictions for size and expirations of valid identities.
  */
 public final class TokenCache implements TokenValidator {
   private final TokenValidator delegate;
@@ -41,6 +46,12 @@ public final class TokenCache implements TokenValidator {
   private final @Nullable Cache<String, TokenValidation.Invalid> invalid;
   private final ConcurrentHashMap<String, CompletableFuture<Outcome>> inFlight =
       new ConcurrentHashMap<>();
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder invalidHits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder joins = new LongAdder();
+  private final LongAdder evictions = new LongAdder();
+  private final LongAdder expirations = new LongAdder();
 
   /**
    * Creates the cache without a cache of invalid answers.
@@ -81,6 +92,14 @@ public final class TokenCache implements TokenValidator {
             .ticker(ticker(clock))
             .executor(Runnable::run)
             .expireAfter(new ValidExpiry(ttl, clock))
+            .evictionListener(
+                (String key, Cached value, RemovalCause cause) -> {
+                  if (cause == RemovalCause.SIZE) {
+                    evictions.increment();
+                  } else if (cause == RemovalCause.EXPIRED) {
+                    expirations.increment();
+                  }
+                })
             .build();
     this.invalid =
         invalidTtl.isZero() || invalidTtl.isNegative()
@@ -96,7 +115,7 @@ public final class TokenCache implements TokenValidator {
   @Override
   public TokenValidation validate(AuthToken token) {
     String key = token.cacheKey();
-    TokenValidation known = lookup(token, key);
+    TokenValidation known = lookup(token, key, true);
     if (known != null) {
       return known;
     }
@@ -104,11 +123,12 @@ public final class TokenCache implements TokenValidator {
     CompletableFuture<Outcome> existing = inFlight.putIfAbsent(key, mine);
     Outcome outcome;
     if (existing != null) {
+      joins.increment();
       outcome = existing.join(); // never completed exceptionally: see below
     } else {
       try {
         // Another request may have finished between our lookup and putIfAbsent.
-        known = lookup(token, key);
+        known = lookup(token, key, false);
         outcome = known != null ? new Answered(known) : load(token);
         remember(key, token, outcome);
       } catch (Error e) {
@@ -142,10 +162,60 @@ public final class TokenCache implements TokenValidator {
     return valid.estimatedSize();
   }
 
-  /** A cached answer still good now, or null. */
-  private @Nullable TokenValidation lookup(AuthToken token, String key) {
+  /** Number of invalid answers cached; for metrics. */
+  public long invalidSize() {
+    Cache<String, TokenValidation.Invalid> refused = invalid;
+    if (refused == null) {
+      return 0;
+    }
+    refused.cleanUp();
+    return refused.estimatedSize();
+  }
+
+  /**
+   * Requests answered from the cache of valid identities (also when the identity had expired
+   * meanwhile and the answer was "token expired").
+   */
+  public long hits() {
+    return hits.sum();
+  }
+
+  /** Requests answered from the cache of invalid answers. */
+  public long invalidHits() {
+    return invalidHits.sum();
+  }
+
+  /** Requests that found no cached answer: each joined a validation in flight or asked Keystone. */
+  public long misses() {
+    return misses.sum();
+  }
+
+  /** Misses that waited for another request's validation of the same token (single flight). */
+  public long joins() {
+    return joins.sum();
+  }
+
+  /** Valid identities pushed out because the cache was full ({@code token_cache_max_entries}). */
+  public long evictions() {
+    return evictions.sum();
+  }
+
+  /** Valid identities dropped because their time was up (TTL or the token's expiry). */
+  public long expirations() {
+    return expirations.sum();
+  }
+
+  /**
+   * A cached answer still good now, or null.
+   *
+   * @param count whether this lookup counts as a hit or miss (the second look of a loader does not)
+   */
+  private @Nullable TokenValidation lookup(AuthToken token, String key, boolean count) {
     Cached hit = valid.getIfPresent(key);
     if (hit != null) {
+      if (count) {
+        hits.increment();
+      }
       if (token.allowExpired() || !hit.valid().identity().isExpiredAt(clock.instant())) {
         return hit.valid();
       }
@@ -153,7 +223,11 @@ public final class TokenCache implements TokenValidator {
       return new TokenValidation.Invalid("token expired");
     }
     Cache<String, TokenValidation.Invalid> refused = invalid;
-    return refused == null ? null : refused.getIfPresent(key);
+    TokenValidation.@Nullable Invalid no = refused == null ? null : refused.getIfPresent(key);
+    if (count) {
+      (no != null ? invalidHits : misses).increment();
+    }
+    return no;
   }
 
   private void remember(String key, AuthToken token, Outcome outcome) {

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -54,6 +55,7 @@ public final class CircuitBreaker {
   private final Clock clock;
   private final DoubleSupplier random;
   private final AtomicReference<State> state = new AtomicReference<>(State.INITIAL);
+  private final LongAdder timesOpened = new LongAdder();
 
   /**
    * Creates a closed breaker.
@@ -144,6 +146,9 @@ public final class CircuitBreaker {
           };
       if (next == current || state.compareAndSet(current, next)) {
         if (next.name() != current.name()) {
+          if (next.name() == StateName.OPEN) {
+            timesOpened.increment();
+          }
           log(current, next, why);
         }
         return;
@@ -154,6 +159,11 @@ public final class CircuitBreaker {
   /** The current state. */
   public State state() {
     return state.get();
+  }
+
+  /** How often this breaker went to OPEN since it was created (reopenings after a probe too). */
+  public long timesOpened() {
+    return timesOpened.sum();
   }
 
   /** The endpoint this breaker guards. */

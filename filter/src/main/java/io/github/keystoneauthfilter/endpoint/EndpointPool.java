@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -27,12 +28,21 @@ public final class EndpointPool implements TokenValidator {
   private static final System.Logger LOG = System.getLogger(EndpointPool.class.getName());
   private static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
 
-  /** An endpoint, its breaker and what it has done so far. */
+  /**
+   * An endpoint, its breaker and what it has done so far. The counters are cheap to update
+   * (LongAdders, no allocation) and are read by the filter's metrics.
+   */
   public static final class Member {
     private final Endpoint endpoint;
     private final CircuitBreaker breaker;
-    private final LongAdder answers = new LongAdder();
+    private final LongAdder valid = new LongAdder();
+    private final LongAdder invalid = new LongAdder();
     private final LongAdder failures = new LongAdder();
+    private final LongAdder skipped = new LongAdder();
+    private final LongAdder failovers = new LongAdder();
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder callNanos = new LongAdder();
+    private final LongAccumulator maxCallNanos = new LongAccumulator(Math::max, 0);
 
     /** Pairs an endpoint with its breaker. */
     public Member(Endpoint endpoint, CircuitBreaker breaker) {
@@ -52,12 +62,57 @@ public final class EndpointPool implements TokenValidator {
 
     /** Definite answers (valid or invalid) this endpoint gave. */
     public long answers() {
-      return answers.sum();
+      return valid.sum() + invalid.sum();
+    }
+
+    /** "Valid" answers this endpoint gave. */
+    public long valid() {
+      return valid.sum();
+    }
+
+    /** "Invalid" answers (404: unknown, expired or revoked token) this endpoint gave. */
+    public long invalid() {
+      return invalid.sum();
     }
 
     /** Calls to this endpoint that gave no definite answer. */
     public long failures() {
       return failures.sum();
+    }
+
+    /** Times this endpoint was not asked because its breaker refused (open, or probe in flight). */
+    public long skipped() {
+      return skipped.sum();
+    }
+
+    /**
+     * Times a validation went on to a later endpoint because this one failed or was skipped (not
+     * counted when the request's deadline had passed, nor after a 404 with failover_on_not_found).
+     */
+    public long failovers() {
+      return failovers.sum();
+    }
+
+    /** Calls made to this endpoint (answered or failed): the count of the latency figures. */
+    public long calls() {
+      return calls.sum();
+    }
+
+    /** Total time spent in calls to this endpoint, in nanoseconds. */
+    public long callNanos() {
+      return callNanos.sum();
+    }
+
+    /** The longest call to this endpoint so far, in nanoseconds; 0 before the first. */
+    public long maxCallNanos() {
+      return maxCallNanos.get();
+    }
+
+    private void called(long nanos) {
+      long elapsed = Math.max(0, nanos);
+      calls.increment();
+      callNanos.add(elapsed);
+      maxCallNanos.accumulate(elapsed);
     }
   }
 
@@ -97,25 +152,38 @@ public final class EndpointPool implements TokenValidator {
     Deadline budget = Deadline.after(deadline, nanoTime);
     List<String> reasons = new ArrayList<>(members.size());
     TokenValidation.@Nullable Invalid invalid = null;
+    @Nullable Member failedOver = null; // failed or skipped; counts a failover if we go on
     for (Member member : members) {
       if (budget.isExpired()) {
         reasons.add(member.endpoint().uri() + ": not tried, request deadline passed");
         continue;
       }
+      if (failedOver != null) {
+        failedOver.failovers.increment();
+        failedOver = null;
+      }
       if (!member.breaker().tryAcquirePermission()) {
+        member.skipped.increment();
+        failedOver = member;
         reasons.add(
             member.endpoint().uri() + ": skipped, circuit " + member.breaker().state().name());
         continue;
       }
       TokenValidation answer;
+      long start = nanoTime.getAsLong();
       try {
         answer = member.endpoint().validate(token, budget);
       } catch (EndpointFailureException e) {
+        member.called(nanoTime.getAsLong() - start);
         member.failures.increment();
+        failedOver = member;
         record(member, e);
         reasons.add(e.getMessage());
         continue;
       } catch (RuntimeException e) {
+        member.called(nanoTime.getAsLong() - start);
+        member.failures.increment();
+        failedOver = member;
         // A bug or an unexpected library error must not leave a half-open probe hanging nor
         // become a 500: count it as an endpoint failure and go on.
         LOG.log(
@@ -124,7 +192,8 @@ public final class EndpointPool implements TokenValidator {
         reasons.add(member.endpoint().uri() + ": unexpected " + e.getClass().getSimpleName());
         continue;
       }
-      member.answers.increment();
+      member.called(nanoTime.getAsLong() - start);
+      (answer instanceof TokenValidation.Valid ? member.valid : member.invalid).increment();
       member.breaker().onSuccess();
       if (answer instanceof TokenValidation.Invalid notValid && notFoundTriesNext) {
         invalid = notValid;

@@ -95,6 +95,27 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void timesOpenedWhenOpenedThenProbeFailsThenClosedThenCountsEveryOpeningAndKeepsIt() {
+    CircuitBreaker breaker = breaker(2);
+    fail(breaker, 1);
+    assertEquals(0, breaker.timesOpened());
+
+    fail(breaker, 1);
+    assertEquals(1, breaker.timesOpened());
+    breaker.onFailure("a late failure while open");
+    assertEquals(1, breaker.timesOpened(), "a failure while already OPEN is no new opening");
+    probeFails(breaker);
+    assertEquals(2, breaker.timesOpened());
+    clock.advance(Duration.ofMinutes(5));
+    assertTrue(breaker.tryAcquirePermission());
+    breaker.onSuccess();
+
+    assertEquals(StateName.CLOSED, breaker.state().name());
+    assertEquals(0, breaker.state().openings(), "openings in a row reset");
+    assertEquals(2, breaker.timesOpened(), "the total since start does not");
+  }
+
+  @Test
   void onSuccessWhenFailuresCountedThenCountReset() {
     CircuitBreaker breaker = breaker(3);
     fail(breaker, 2);

@@ -458,4 +458,86 @@ class EndpointPoolTest {
 
     assertEquals(List.of(DEADLINE, DEADLINE), a.remainingAtCall);
   }
+
+  @Test
+  void validateWhenPrimaryFailsThenItsFailureAndFailoverCountedAndSecondsAnswer() {
+    FakeEndpoint a =
+        new FakeEndpoint(
+            "http://a:5000",
+            (self, deadline) -> {
+              nanos.addAndGet(Duration.ofMillis(30).toNanos());
+              throw new EndpointFailureException(Kind.UNAVAILABLE, self.uri(), "refused");
+            });
+    FakeEndpoint b =
+        new FakeEndpoint(
+            "http://b:5000",
+            (self, deadline) -> {
+              nanos.addAndGet(Duration.ofMillis(10).toNanos());
+              return VALID;
+            });
+    EndpointPool pool = pool(a, b);
+
+    pool.validate(TOKEN);
+    pool.validate(TOKEN);
+
+    EndpointPool.Member first = pool.members().get(0);
+    EndpointPool.Member second = pool.members().get(1);
+    assertEquals(2, first.failures());
+    assertEquals(2, first.failovers());
+    assertEquals(0, first.answers());
+    assertEquals(2, first.calls());
+    assertEquals(Duration.ofMillis(60).toNanos(), first.callNanos());
+    assertEquals(Duration.ofMillis(30).toNanos(), first.maxCallNanos());
+    assertEquals(2, second.valid());
+    assertEquals(0, second.invalid());
+    assertEquals(0, second.failures());
+    assertEquals(0, second.failovers());
+    assertEquals(Duration.ofMillis(20).toNanos(), second.callNanos());
+  }
+
+  @Test
+  void validateWhenPrimaryBreakerOpenThenSkipsAndFailoversCountedButNoCall() {
+    FakeEndpoint a = failing("http://a:5000", Kind.UNAVAILABLE, "refused");
+    FakeEndpoint b = answering("http://b:5000", INVALID);
+    EndpointPool pool = pool(false, 1, a, b);
+    pool.validate(TOKEN); // opens a's breaker
+
+    pool.validate(TOKEN);
+    pool.validate(TOKEN);
+
+    EndpointPool.Member first = pool.members().get(0);
+    assertEquals(StateName.OPEN, first.breaker().state().name());
+    assertEquals(1, first.breaker().timesOpened());
+    assertEquals(1, first.calls());
+    assertEquals(2, first.skipped());
+    assertEquals(3, first.failovers());
+    assertEquals(3, pool.members().get(1).invalid());
+  }
+
+  @Test
+  void validateWhenLastEndpointFailsOrDeadlinePassedThenNoFailoverCounted() {
+    FakeEndpoint a = hanging("http://a:5000", DEADLINE.plusSeconds(1));
+    FakeEndpoint b = failing("http://b:5000", Kind.UNAVAILABLE, "refused");
+    EndpointPool pool = pool(a, b);
+    assertThrows(KeystoneUnavailableException.class, () -> pool.validate(TOKEN));
+
+    EndpointPool single = pool(failing("http://c:5000", Kind.UNAVAILABLE, "refused"));
+    assertThrows(KeystoneUnavailableException.class, () -> single.validate(TOKEN));
+
+    assertEquals(1, pool.members().get(0).failures());
+    assertEquals(0, pool.members().get(0).failovers(), "nothing was tried after it");
+    assertEquals(0, pool.members().get(1).calls());
+    assertEquals(1, single.members().get(0).failures());
+    assertEquals(0, single.members().get(0).failovers());
+  }
+
+  @Test
+  void validateWhenEndpointCrashesThenCountedAsFailure() {
+    EndpointPool pool = pool(crashing("http://a:5000"), answering("http://b:5000", VALID));
+
+    pool.validate(TOKEN);
+
+    assertEquals(1, pool.members().get(0).failures());
+    assertEquals(1, pool.members().get(0).failovers());
+  }
 }

@@ -21,14 +21,14 @@ import org.jspecify.annotations.Nullable;
  * KeystoneAuthFilter} configured from a properties file, or with no filter at all.
  *
  * <pre>
- * java -jar test-webapp.jar --port PORT --config FILE.properties [--expose-endpoints]
+ * java -jar test-webapp.jar --port PORT --config FILE.properties [--expose-endpoints] [--expose-metrics]
  * java -jar test-webapp.jar --port PORT --no-filter
  * </pre>
  */
 public final class TestWebapp {
   private static final String USAGE =
       "usage: java -jar test-webapp.jar --port PORT (--config FILE.properties [--expose-endpoints]"
-          + " | --no-filter)";
+          + " [--expose-metrics] | --no-filter)";
 
   private TestWebapp() {}
 
@@ -38,8 +38,16 @@ public final class TestWebapp {
    * @param port the port, 0 for any free one
    * @param config the filter's properties file, or null for no filter
    * @param exposeEndpoints whether to serve GET /_keystone/endpoints
+   * @param exposeMetrics whether to serve GET /_keystone/metrics
    */
-  public record Options(int port, @Nullable Path config, boolean exposeEndpoints) {}
+  public record Options(
+      int port, @Nullable Path config, boolean exposeEndpoints, boolean exposeMetrics) {
+
+    /** Options without the metrics page. */
+    public Options(int port, @Nullable Path config, boolean exposeEndpoints) {
+      this(port, config, exposeEndpoints, false);
+    }
+  }
 
   /** Starts the server and blocks until it stops (SIGTERM stops it cleanly). */
   public static void main(String[] args) throws Exception {
@@ -62,12 +70,14 @@ public final class TestWebapp {
     Path config = null;
     boolean noFilter = false;
     boolean exposeEndpoints = false;
+    boolean exposeMetrics = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = port(value(args, ++i, "--port"));
         case "--config" -> config = Path.of(value(args, ++i, "--config"));
         case "--no-filter" -> noFilter = true;
         case "--expose-endpoints" -> exposeEndpoints = true;
+        case "--expose-metrics" -> exposeMetrics = true;
         default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
       }
     }
@@ -80,7 +90,10 @@ public final class TestWebapp {
     if (noFilter && exposeEndpoints) {
       throw new IllegalArgumentException("--expose-endpoints needs the filter (--config)");
     }
-    return new Options(port, config, exposeEndpoints);
+    if (noFilter && exposeMetrics) {
+      throw new IllegalArgumentException("--expose-metrics needs the filter (--config)");
+    }
+    return new Options(port, config, exposeEndpoints, exposeMetrics);
   }
 
   /** Starts a server for these options; port 0 picks a free one. */
@@ -95,6 +108,9 @@ public final class TestWebapp {
     EnumSet<DispatcherType> dispatches = EnumSet.of(DispatcherType.REQUEST);
     if (options.exposeEndpoints()) {
       context.addFilter(new FilterHolder(new EndpointsFilter()), "/*", dispatches);
+    }
+    if (options.exposeMetrics()) {
+      context.addFilter(new FilterHolder(new MetricsFilter()), "/*", dispatches);
     }
     Path config = options.config();
     if (config != null) {

@@ -36,13 +36,21 @@ final class Webapp implements AutoCloseable {
             "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort());
   }
 
-  /** Starts the webapp with the filter configured by {@code config}, endpoints page exposed. */
+  /**
+   * Starts the webapp with the filter configured by {@code config}, endpoints and metrics pages
+   * exposed.
+   */
   static Webapp start(Properties config) throws Exception {
+    return start(config, true);
+  }
+
+  /** Starts the webapp, endpoints page exposed, metrics page only if {@code exposeMetrics}. */
+  static Webapp start(Properties config, boolean exposeMetrics) throws Exception {
     Path file = Files.createTempFile("filter", ".properties");
     try (OutputStream out = Files.newOutputStream(file)) {
       config.store(out, "integration test");
     }
-    return new Webapp(TestWebapp.start(new TestWebapp.Options(0, file, true)));
+    return new Webapp(TestWebapp.start(new TestWebapp.Options(0, file, true, exposeMetrics)));
   }
 
   URI base() {
@@ -101,6 +109,11 @@ final class Webapp implements AutoCloseable {
     ServletContextHandler context = server.getDescendant(ServletContextHandler.class);
     return (KeystoneAuthFilter)
         context.getServletContext().getAttribute(KeystoneAuthFilter.CONTEXT_ATTRIBUTE);
+  }
+
+  /** {@code GET /_keystone/metrics}: the filter's metrics snapshot. */
+  JsonNode metrics() throws IOException, InterruptedException {
+    return JSON.readTree(get("/_keystone/metrics", Map.of()).body());
   }
 
   @Override

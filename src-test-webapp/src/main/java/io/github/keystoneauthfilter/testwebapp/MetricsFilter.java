@@ -1,0 +1,84 @@
+package io.github.keystoneauthfilter.testwebapp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.keystoneauthfilter.KeystoneAuthFilter;
+import io.github.keystoneauthfilter.MetricsSnapshot;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Serves {@code GET /_keystone/metrics} (the filter's {@link MetricsSnapshot}, as JSON) ahead of
+ * the auth filter, so it needs no token. Enabled with {@code --expose-metrics}.
+ */
+final class MetricsFilter extends HttpFilter {
+  static final String PATH = "/_keystone/metrics";
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  @Override
+  protected void doFilter(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    if (!PATH.equals(request.getRequestURI())) {
+      chain.doFilter(request, response);
+      return;
+    }
+    Object filter = request.getServletContext().getAttribute(KeystoneAuthFilter.CONTEXT_ATTRIBUTE);
+    if (!(filter instanceof KeystoneAuthFilter auth)) {
+      response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE, "filter not initialised");
+      return;
+    }
+    response.setContentType("application/json");
+    response.getOutputStream().write(MAPPER.writeValueAsBytes(json(auth.metrics())));
+  }
+
+  /** The snapshot as JSON; durations in milliseconds (decimals). */
+  static ObjectNode json(MetricsSnapshot metrics) {
+    ObjectNode body = MAPPER.createObjectNode();
+    MetricsSnapshot.Requests requests = metrics.requests();
+    body.putObject("requests")
+        .put("confirmed", requests.confirmed())
+        .put("invalid", requests.invalid())
+        .put("unavailable", requests.unavailable())
+        .put("bulkheadRejected", requests.bulkheadRejected())
+        .put("excluded", requests.excluded());
+    MetricsSnapshot.Cache cache = metrics.cache();
+    body.putObject("cache")
+        .put("hits", cache.hits())
+        .put("invalidHits", cache.invalidHits())
+        .put("misses", cache.misses())
+        .put("joins", cache.joins())
+        .put("evictions", cache.evictions())
+        .put("expirations", cache.expirations())
+        .put("size", cache.size())
+        .put("invalidSize", cache.invalidSize());
+    ArrayNode endpoints = body.putArray("endpoints");
+    for (MetricsSnapshot.Endpoint endpoint : metrics.endpoints()) {
+      endpoints
+          .addObject()
+          .put("url", endpoint.url().toString())
+          .put("state", endpoint.state())
+          .put("valid", endpoint.valid())
+          .put("invalid", endpoint.invalid())
+          .put("failures", endpoint.failures())
+          .put("skipped", endpoint.skipped())
+          .put("failovers", endpoint.failovers())
+          .put("timesOpened", endpoint.timesOpened())
+          .put("calls", endpoint.calls())
+          .put("latencyTotalMs", millis(endpoint.latencyTotal()))
+          .put("latencyMaxMs", millis(endpoint.latencyMax()));
+    }
+    return body;
+  }
+
+  private static double millis(Duration duration) {
+    return duration.toNanos() / 1_000_000.0;
+  }
+}
