@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter;
 
+import io.github.keystoneauthfilter.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.cache.TokenCache;
 import io.github.keystoneauthfilter.endpoint.Bulkhead;
 import io.github.keystoneauthfilter.endpoint.EndpointPool;
@@ -12,7 +13,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The filter's counters of request outcomes, and the live stages whose counters the metrics read
- * (the endpoint pool, the cache, the bulkhead), once the filter is started. Every counter is a
+ * (the endpoint pool, the caches, the bulkhead), once the filter is started. Every counter is a
  * {@link LongAdder}: counting costs no allocation and no lock on the request path. Snapshots,
  * Micrometer meters and JMX attributes all read these same counters.
  */
@@ -23,13 +24,15 @@ final class FilterMetrics {
   final LongAdder excluded = new LongAdder();
 
   /** The stages of a started filter. */
-  private record Stages(EndpointPool pool, TokenCache cache, Bulkhead bulkhead) {}
+  private record Stages(
+      EndpointPool pool, TokenCache cache, Bulkhead bulkhead, @Nullable SharedTokenCache shared) {}
 
   private volatile @Nullable Stages stages;
 
-  /** Called once the stages are wired. */
-  void attach(EndpointPool pool, TokenCache cache, Bulkhead bulkhead) {
-    this.stages = new Stages(pool, cache, bulkhead);
+  /** Called once the stages are wired; {@code shared} is null without memcached. */
+  void attach(
+      EndpointPool pool, TokenCache cache, Bulkhead bulkhead, @Nullable SharedTokenCache shared) {
+    this.stages = new Stages(pool, cache, bulkhead, shared);
   }
 
   /** Whether the filter is started. */
@@ -53,6 +56,13 @@ final class FilterMetrics {
   long cache(ToLongFunction<TokenCache> reading) {
     Stages current = stages;
     return current == null ? 0 : reading.applyAsLong(current.cache());
+  }
+
+  /** A reading of the shared cache (0 before start, or when there is none). */
+  long shared(ToLongFunction<SharedTokenCache.Stats> reading) {
+    Stages current = stages;
+    SharedTokenCache shared = current == null ? null : current.shared();
+    return shared == null ? 0 : reading.applyAsLong(shared.stats());
   }
 
   /** Requests refused by the bulkhead (0 before start). */
@@ -107,6 +117,18 @@ final class FilterMetrics {
               Duration.ofNanos(member.callNanos()),
               Duration.ofNanos(member.maxCallNanos())));
     }
-    return new MetricsSnapshot(requests, cached, endpoints);
+    SharedTokenCache shared = current.shared();
+    MetricsSnapshot.SharedCache sharedCache = null;
+    if (shared != null) {
+      SharedTokenCache.Stats stats = shared.stats();
+      sharedCache =
+          new MetricsSnapshot.SharedCache(
+              stats.hits(),
+              stats.misses(),
+              stats.rejected(),
+              stats.writes(),
+              stats.storeFailures());
+    }
+    return new MetricsSnapshot(requests, cached, endpoints, sharedCache);
   }
 }

@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter;
 
+import io.github.keystoneauthfilter.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.cache.TokenCache;
 import io.github.keystoneauthfilter.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.jmx.KeystoneAuthFilterMXBean;
@@ -182,6 +183,31 @@ final class JmxMetrics implements AutoCloseable {
     @Override
     public long getCacheInvalidSize() {
       return metrics.cache(TokenCache::invalidSize);
+    }
+
+    @Override
+    public long getSharedCacheHits() {
+      return metrics.shared(SharedTokenCache.Stats::hits);
+    }
+
+    @Override
+    public long getSharedCacheMisses() {
+      return metrics.shared(SharedTokenCache.Stats::misses);
+    }
+
+    @Override
+    public long getSharedCacheRejected() {
+      return metrics.shared(SharedTokenCache.Stats::rejected);
+    }
+
+    @Override
+    public long getSharedCacheWrites() {
+      return metrics.shared(SharedTokenCache.Stats::writes);
+    }
+
+    @Override
+    public long getSharedCacheStoreFailures() {
+      return metrics.shared(SharedTokenCache.Stats::storeFailures);
     }
   }
 

@@ -108,7 +108,6 @@ public final class KeystoneAuthFilter implements Filter {
   private @Nullable EndpointPool pool;
   private @Nullable TokenValidator validator;
   private @Nullable SharedStore sharedStore;
-  private @Nullable SharedTokenCache shared;
   private String wwwAuthenticate = "";
   private ExcludedPaths excluded = new ExcludedPaths(List.of());
   private AccessRules accessRules = new AccessRules(null);
@@ -217,9 +216,10 @@ public final class KeystoneAuthFilter implements Filter {
     Bulkhead bulkhead = new Bulkhead(endpoints, settings.maxConcurrentValidations());
     TokenValidator keystone = bulkhead;
     SharedStore store = sharedStore(settings);
+    SharedTokenCache shared = null;
     if (store != null) {
       this.sharedStore = store;
-      this.shared =
+      shared =
           new SharedTokenCache(
               keystone,
               store,
@@ -239,7 +239,7 @@ public final class KeystoneAuthFilter implements Filter {
             settings.invalidTokenCacheMaxEntries(),
             settings.clock());
     this.validator = cache;
-    metrics.attach(endpoints, cache, bulkhead);
+    metrics.attach(endpoints, cache, bulkhead, shared);
     this.excluded = new ExcludedPaths(settings.excludedPaths());
     this.accessRules = new AccessRules(settings.serviceType());
     this.wwwAuthenticate = "Keystone uri=\"" + settings.wwwAuthenticateUri() + "\"";
@@ -628,9 +628,9 @@ public final class KeystoneAuthFilter implements Filter {
   }
 
   /**
-   * What the filter has done since {@link #init}: requests by outcome, the token cache, and each
-   * endpoint's answers, failures, failovers, breaker and latency. A read-only copy; cheap enough to
-   * take on every scrape (it allocates, the request path does not).
+   * What the filter has done since {@link #init}: requests by outcome, the token caches (in-process
+   * and shared), and each endpoint's answers, failures, failovers, breaker and latency. A read-only
+   * copy; cheap enough to take on every scrape (it allocates, the request path does not).
    *
    * @throws IllegalStateException before {@link #init}
    */
@@ -650,17 +650,6 @@ public final class KeystoneAuthFilter implements Filter {
       throw new IllegalStateException("KeystoneAuthFilter is not initialised");
     }
     return settings;
-  }
-
-  /**
-   * What the shared token cache on memcached has done, or null when there is none.
-   *
-   * @throws IllegalStateException before {@link #init}
-   */
-  public SharedTokenCache.@Nullable Stats sharedCacheStats() {
-    settings();
-    SharedTokenCache cache = shared;
-    return cache == null ? null : cache.stats();
   }
 
   @Override

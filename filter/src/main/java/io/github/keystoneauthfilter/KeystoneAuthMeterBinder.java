@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter;
 
+import io.github.keystoneauthfilter.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.cache.TokenCache;
 import io.github.keystoneauthfilter.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.endpoint.EndpointPool;
@@ -64,6 +65,9 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
     FilterMetrics metrics = filter.liveMetrics();
     requests(registry, metrics);
     cache(registry, metrics);
+    if (!filter.settings().memcachedServers().isEmpty()) {
+      sharedCache(registry, metrics);
+    }
     for (int i = 0; i < endpoints.size(); i++) {
       endpoint(registry, metrics, i, Tags.concat(tags, "endpoint", endpoints.get(i).toString()));
     }
@@ -125,6 +129,34 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
         .description(size)
         .tags(tags)
         .tag("cache", "invalid")
+        .register(registry);
+  }
+
+  private void sharedCache(MeterRegistry registry, FilterMetrics metrics) {
+    String gets = "Shared token cache (memcached) lookups, by result";
+    sharedCounter("keystone.auth.shared.cache.gets", gets, metrics, SharedTokenCache.Stats::hits)
+        .tag("result", "hit")
+        .register(registry);
+    sharedCounter("keystone.auth.shared.cache.gets", gets, metrics, SharedTokenCache.Stats::misses)
+        .tag("result", "miss")
+        .register(registry);
+    sharedCounter(
+            "keystone.auth.shared.cache.rejected",
+            "Shared cache entries not used: failed MAC, decryption or decoding (counted as misses)",
+            metrics,
+            SharedTokenCache.Stats::rejected)
+        .register(registry);
+    sharedCounter(
+            "keystone.auth.shared.cache.writes",
+            "Identities written to the shared cache",
+            metrics,
+            SharedTokenCache.Stats::writes)
+        .register(registry);
+    sharedCounter(
+            "keystone.auth.shared.cache.store.failures",
+            "memcached calls that failed or timed out",
+            metrics,
+            SharedTokenCache.Stats::storeFailures)
         .register(registry);
   }
 
@@ -223,6 +255,14 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
   private FunctionCounter.Builder<FilterMetrics> cacheCounter(
       String name, String description, FilterMetrics metrics, ToLongFunction<TokenCache> reading) {
     return counter(name, description, metrics, m -> m.cache(reading));
+  }
+
+  private FunctionCounter.Builder<FilterMetrics> sharedCounter(
+      String name,
+      String description,
+      FilterMetrics metrics,
+      ToLongFunction<SharedTokenCache.Stats> reading) {
+    return counter(name, description, metrics, m -> m.shared(reading));
   }
 
   private static FunctionCounter.Builder<FilterMetrics> endpointCounter(

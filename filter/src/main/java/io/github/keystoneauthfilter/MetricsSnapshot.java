@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one filter has done since {@link KeystoneAuthFilter#init}: a read-only copy taken by {@link
@@ -13,8 +14,11 @@ import java.util.List;
  * @param requests requests by outcome
  * @param cache the token cache
  * @param endpoints each Keystone endpoint, in the configured order
+ * @param sharedCache the shared token cache on memcached; null when there is none ({@code
+ *     memcached_servers} not set, or {@code token_cache_time} 0)
  */
-public record MetricsSnapshot(Requests requests, Cache cache, List<Endpoint> endpoints) {
+public record MetricsSnapshot(
+    Requests requests, Cache cache, List<Endpoint> endpoints, @Nullable SharedCache sharedCache) {
 
   /** Copies {@code endpoints}. */
   public MetricsSnapshot {
@@ -62,6 +66,20 @@ public record MetricsSnapshot(Requests requests, Cache cache, List<Endpoint> end
       long expirations,
       long size,
       long invalidSize) {}
+
+  /**
+   * The shared token cache on memcached, asked after a miss in the in-process cache.
+   *
+   * @param hits identities served from memcached (no Keystone call)
+   * @param misses lookups that went on to Keystone, including rejected entries
+   * @param rejected of {@code misses}, entries found but not used: failed MAC, decryption or
+   *     decoding (tampered with, or written with another secret or strategy)
+   * @param writes identities written to memcached (attempted)
+   * @param storeFailures memcached calls that failed or timed out; a server skipped for {@code
+   *     memcache_pool_dead_retry} is not called, so this stops growing while it is skipped
+   */
+  public record SharedCache(
+      long hits, long misses, long rejected, long writes, long storeFailures) {}
 
   /**
    * One Keystone endpoint.

@@ -1,6 +1,8 @@
 package io.github.keystoneauthfilter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +12,10 @@ import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,6 +128,53 @@ class KeystoneAuthMeterBinderTest {
     assertTrue(totalMs > 0 && maxMs > 0 && maxMs <= totalMs, totalMs + " " + maxMs);
     MetricsSnapshot.Endpoint snapshot = filter.metrics().endpoints().get(1);
     assertEquals(snapshot.latencyTotal().toNanos() / 1e6, totalMs, 1e-9);
+  }
+
+  @Test
+  void bindToWhenMemcachedUnreachableThenSharedCacheMetersCountTheMissAndTheWrite()
+      throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    KeystoneAuthConfig config =
+        KeystoneAuthConfig.builder()
+            .authUrl(site1.uri().toString())
+            .username("svc")
+            .password("svc-pass")
+            .projectName("service")
+            .memcachedServers(List.of("127.0.0.1:" + closedPort))
+            .memcacheSocketTimeout(Duration.ofMillis(200))
+            .build();
+    KeystoneAuthFilter filter = new KeystoneAuthFilter(config);
+    new KeystoneAuthMeterBinder(filter, Tags.of("app", "a1")).bindTo(registry);
+    harness = FilterHarness.start(filter);
+
+    assertEquals(200, harness.withToken(site1.issue(KeystoneTokenFixture.create())));
+
+    assertEquals(
+        1.0,
+        meter("keystone.auth.shared.cache.gets").tag("result", "miss").functionCounter().count());
+    assertEquals(
+        0.0,
+        meter("keystone.auth.shared.cache.gets").tag("result", "hit").functionCounter().count());
+    assertEquals(1.0, meter("keystone.auth.shared.cache.writes").functionCounter().count());
+    assertEquals(0.0, meter("keystone.auth.shared.cache.rejected").functionCounter().count());
+    MetricsSnapshot.SharedCache shared = filter.metrics().sharedCache();
+    assertNotNull(shared);
+    assertEquals(
+        shared.storeFailures(),
+        meter("keystone.auth.shared.cache.store.failures").functionCounter().count());
+  }
+
+  @Test
+  void bindToWhenNoMemcachedThenNoSharedCacheMetersAndNoSnapshotPart() throws Exception {
+    KeystoneAuthFilter filter = new KeystoneAuthFilter(config());
+    new KeystoneAuthMeterBinder(filter, Tags.of("app", "a1")).bindTo(registry);
+    harness = FilterHarness.start(filter);
+
+    assertNull(registry.find("keystone.auth.shared.cache.gets").meter());
+    assertNull(filter.metrics().sharedCache());
   }
 
   @Test

@@ -44,4 +44,19 @@ public interface KeystoneAuthFilterMXBean {
 
   /** Invalid answers cached now. */
   long getCacheInvalidSize();
+
+  /** Identities served from the shared cache on memcached (0 without memcached). */
+  long getSharedCacheHits();
+
+  /** Shared cache lookups that went on to Keystone, including rejected entries. */
+  long getSharedCacheMisses();
+
+  /** Shared cache entries found but not used: failed MAC, decryption or decoding. */
+  long getSharedCacheRejected();
+
+  /** Identities written to the shared cache (attempted). */
+  long getSharedCacheWrites();
+
+  /** memcached calls that failed or timed out. */
+  long getSharedCacheStoreFailures();
 }

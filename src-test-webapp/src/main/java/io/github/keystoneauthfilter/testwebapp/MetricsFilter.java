@@ -75,6 +75,17 @@ final class MetricsFilter extends HttpFilter {
           .put("latencyTotalMs", millis(endpoint.latencyTotal()))
           .put("latencyMaxMs", millis(endpoint.latencyMax()));
     }
+    MetricsSnapshot.SharedCache shared = metrics.sharedCache();
+    if (shared == null) {
+      body.putNull("sharedCache");
+    } else {
+      body.putObject("sharedCache")
+          .put("hits", shared.hits())
+          .put("misses", shared.misses())
+          .put("rejected", shared.rejected())
+          .put("writes", shared.writes())
+          .put("storeFailures", shared.storeFailures());
+    }
     return body;
   }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.EndpointStatus;
-import io.github.keystoneauthfilter.cache.SharedTokenCache;
+import io.github.keystoneauthfilter.MetricsSnapshot;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -69,8 +69,8 @@ class SharedCacheIT {
     return app.filter().endpointStatuses().stream().mapToLong(EndpointStatus::answers).sum();
   }
 
-  private static SharedTokenCache.Stats shared(Webapp app) {
-    SharedTokenCache.Stats stats = app.filter().sharedCacheStats();
+  private static MetricsSnapshot.SharedCache shared(Webapp app) {
+    MetricsSnapshot.SharedCache stats = app.filter().metrics().sharedCache();
     assertNotNull(stats, "the shared cache is on");
     return stats;
   }
@@ -81,7 +81,7 @@ class SharedCacheIT {
       throws Exception {
     String token = keystone.demoToken(1);
     try (Webapp first = Webapp.start(config(strategy));
-        Webapp second = Webapp.start(config(strategy))) {
+        Webapp second = Webapp.start(config(strategy), true)) {
       HttpResponse<String> viaFirst = first.getWithToken("/a", token);
       assertEquals(200, viaFirst.statusCode());
       assertEquals(1, keystoneAnswers(first));
@@ -91,6 +91,7 @@ class SharedCacheIT {
       assertEquals(200, viaSecond.statusCode());
       assertEquals(0, keystoneAnswers(second), "the second instance never asked Keystone");
       assertEquals(1, shared(second).hits());
+      assertEquals(1, second.metrics().get("sharedCache").get("hits").asLong());
       for (String header :
           List.of("X-User-Id", "X-Project-Id", "X-Roles", "X-Service-Catalog", "X-Tenant")) {
         assertEquals(Webapp.seen(viaFirst, header), Webapp.seen(viaSecond, header), header);
