@@ -198,6 +198,11 @@ public final class KeystoneClient implements Endpoint {
       throw new EndpointFailureException(
           Kind.UNAVAILABLE, root, what + " not sent: request deadline passed");
     }
+    String leaking = HttpLogGuard.leakingLogger();
+    if (leaking != null) {
+      throw misconfigured(
+          what + " not sent: logger " + leaking + " is at DEBUG; " + HttpLogGuard.FIX);
+    }
     invocation
         .property(ClientProperties.CONNECT_TIMEOUT, millis(deadline.cap(connectTimeout)))
         .property(ClientProperties.READ_TIMEOUT, millis(deadline.cap(requestTimeout)));
