@@ -15,6 +15,12 @@
 #      same check in process against the fake Keystone with the identity cache off;
 #   4. heap per cached identity (catalog off), in process, 100,000 tokens;
 #   5. (--jmh) the JMH suite: filter CPU per cache hit and its pieces, the miss path.
+#   6. fleet: two webapps behind a round-robin "load balancer" (this script), N fresh
+#      tokens each sent R times alternately to both, then the second webapp restarted and
+#      every token sent to it once more; Keystone validations per token across the fleet
+#      (endpoints[0].answers of each webapp), without and with a shared cache on a real
+#      memcached (ENCRYPT), and the latency of the restarted webapp's first request per
+#      token (Keystone vs memcached). --fleet-only runs just this section (~1 min).
 #
 # It starts its own Keystone (state /tmp/kaf-bench, port 5200) unless that one already
 # runs, and stops it at the end only if it started it; the test instances on 5000-5002
@@ -24,7 +30,8 @@
 # usage: scripts/bench.sh [--duration S] [--connections C] [--threads T] [--warmup S]
 #                         [--rounds R] [--skip-kmw] [--miss-n N] [--miss-warm S] [--burst C]
 #                         [--heap-tokens N] [--jmh] [--rebuild] [--keep-keystone]
-#                         [--results DIR] [--chart FILE]
+#                         [--results DIR] [--chart FILE] [--fleet-only] [--fleet-tokens N]
+#                         [--fleet-rounds R]
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,6 +57,12 @@ PORT_FILTER=5211
 PORT_EXPOSED=5212
 PORT_KMW=5213
 PORT_NOCACHE=5214
+PORT_FLEET_A=5215
+PORT_FLEET_B=5216
+PORT_MEMCACHED=5220
+FLEET_ONLY=0
+FLEET_TOKENS=50
+FLEET_ROUNDS=4
 RESULTS=""
 CHART="$ROOT/docs/benchmarks.png"
 
@@ -75,6 +88,9 @@ while (($#)); do
     --keep-keystone) KEEP_KEYSTONE=1; shift ;;
     --results) [[ $# -ge 2 ]] || die "$1 needs a value"; RESULTS=$2; shift 2 ;;
     --chart) [[ $# -ge 2 ]] || die "$1 needs a value"; CHART=$2; shift 2 ;;
+    --fleet-only) FLEET_ONLY=1; shift ;;
+    --fleet-tokens) [[ $# -ge 2 ]] || die "$1 needs a value"; posint "$1" "$2"; FLEET_TOKENS=$2; shift 2 ;;
+    --fleet-rounds) [[ $# -ge 2 ]] || die "$1 needs a value"; posint "$1" "$2"; FLEET_ROUNDS=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -93,9 +109,14 @@ T_START=$(date +%s)
 JAVA_PIDS=()
 STARTED_KEYSTONE=0
 STARTED_KMW=0
+STARTED_MEMCACHED=0
+MEMCACHED_STATE="$STATE/memcached"
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if (( STARTED_MEMCACHED )); then
+    MEMCACHED_STATE_DIR="$MEMCACHED_STATE" bash "$HERE/memcached.sh" stop "$PORT_MEMCACHED" >/dev/null 2>&1 || true
+  fi
   local pid
   for pid in "${JAVA_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
@@ -216,6 +237,7 @@ TOKEN=$(token)
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$RESULTS/environment.txt"
 
+if (( ! FLEET_ONLY )); then
 # ------------------------------------------------------------------ 1. cache-hit throughput
 say "starting the targets"
 start_webapp webapp-nofilter "$PORT_NOFILTER" --no-filter
@@ -427,6 +449,81 @@ timeout 400 java -Xms4g -Xmx4g -Djdk.attach.allowAttachSelf=true -Djol.magicFiel
   > "$RESULTS/heap.txt" 2> "$RESULTS/heap.err" || { tail -n 20 "$RESULTS/heap.err" >&2; die "heap run failed"; }
 grep -E '^(per cached|JOL:|RESULT)' "$RESULTS/heap.txt"
 
+fi # ! FLEET_ONLY
+
+# ------------------------------------------------------------------ 6. fleet
+say "fleet: 2 webapps, $FLEET_TOKENS fresh tokens x $FLEET_ROUNDS requests round-robin, then one webapp restarted"
+if MEMCACHED_STATE_DIR="$MEMCACHED_STATE" bash "$HERE/memcached.sh" status "$PORT_MEMCACHED" >/dev/null 2>&1; then
+  say "memcached already running on $PORT_MEMCACHED: using it"
+else
+  port_busy "$PORT_MEMCACHED" && die "port 127.0.0.1:$PORT_MEMCACHED is in use"
+  STARTED_MEMCACHED=1
+  MEMCACHED_STATE_DIR="$MEMCACHED_STATE" bash "$HERE/memcached.sh" start "$PORT_MEMCACHED" \
+    > "$RESULTS/memcached.log" 2>&1 || { cat "$RESULTS/memcached.log" >&2; die "memcached did not start"; }
+fi
+fleet_answers() { # fleet_answers PORT: validations Keystone answered for that webapp
+  curl -s --max-time 5 "http://127.0.0.1:$1/_keystone/endpoints" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["endpoints"][0]["answers"])'
+}
+fleet_get() { # fleet_get PORT TOKEN: prints "code seconds"
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 10 -H "X-Auth-Token: $2" \
+    "http://127.0.0.1:$1/fleet"
+}
+fleet_run() { # fleet_run NAME CONFIG: one line of results
+  local name=$1 config=$2 a b ka kb kb2 i r port code secs bad=0 lat="$RESULTS/fleet-$1-latency.txt"
+  local tokens=()
+  start_webapp "fleet-$name-a" "$PORT_FLEET_A" --config "$config" --expose-endpoints
+  a=$LAST_PID
+  start_webapp "fleet-$name-b" "$PORT_FLEET_B" --config "$config" --expose-endpoints
+  b=$LAST_PID
+  wait_http "http://127.0.0.1:$PORT_FLEET_A/" 401 "$a"
+  wait_http "http://127.0.0.1:$PORT_FLEET_B/" 401 "$b"
+  for ((i = 0; i < FLEET_TOKENS; i++)); do tokens+=("$(token)"); done
+  for ((r = 0; r < FLEET_ROUNDS; r++)); do
+    for ((i = 0; i < FLEET_TOKENS; i++)); do
+      port=$PORT_FLEET_A; (( (r + i) % 2 )) && port=$PORT_FLEET_B
+      read -r code secs < <(fleet_get "$port" "${tokens[$i]}")
+      [[ "$code" == 200 ]] || bad=$((bad + 1))
+    done
+  done
+  ka=$(fleet_answers "$PORT_FLEET_A"); kb=$(fleet_answers "$PORT_FLEET_B")
+  stop_java "$b"
+  start_webapp "fleet-$name-b2" "$PORT_FLEET_B" --config "$config" --expose-endpoints
+  b=$LAST_PID
+  wait_http "http://127.0.0.1:$PORT_FLEET_B/" 401 "$b"
+  : > "$lat"
+  for ((i = 0; i < FLEET_TOKENS; i++)); do
+    read -r code secs < <(fleet_get "$PORT_FLEET_B" "${tokens[$i]}")
+    [[ "$code" == 200 ]] || bad=$((bad + 1))
+    echo "$secs" >> "$lat"
+  done
+  kb2=$(fleet_answers "$PORT_FLEET_B")
+  stop_java "$a" "$b"
+  local median
+  median=$(sort -n "$lat" | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)] * 1000 }')
+  awk -v n="$name" -v t="$FLEET_TOKENS" -v r="$FLEET_ROUNDS" -v ka="$ka" -v kb="$kb" -v kb2="$kb2" \
+      -v m="$median" -v bad="$bad" 'BEGIN {
+    printf "%-22s %6d %10d %10d %12d %14.2f %16s %6d\n", n, t * (r + 1), ka + kb, kb2, ka + kb + kb2,
+      (ka + kb + kb2) / t, m, bad }'
+}
+FLEET_NONE="$RESULTS/fleet-none.properties"
+cp "$CONFIG" "$FLEET_NONE"
+FLEET_SHARED="$RESULTS/fleet-memcached.properties"
+{
+  cat "$CONFIG"
+  echo "memcached_servers=127.0.0.1:$PORT_MEMCACHED"
+  echo "memcache_security_strategy=ENCRYPT"
+  echo "memcache_secret_key=bench-fleet-secret"
+} > "$FLEET_SHARED"
+{
+  echo "Keystone validations across a fleet of 2 webapps ($FLEET_TOKENS tokens; each sent $FLEET_ROUNDS times"
+  echo "round-robin to both, then once to the second webapp after its restart)"
+  printf "%-22s %6s %10s %10s %12s %14s %16s %6s\n" "shared cache" requests "2 running" "restarted" \
+    "total calls" "calls/token" "restart p50 ms" "non200"
+  fleet_run "none" "$FLEET_NONE"
+  fleet_run "memcached-ENCRYPT" "$FLEET_SHARED"
+} | tee "$RESULTS/fleet.txt"
+
 # ------------------------------------------------------------------ 5. JMH (optional)
 if (( RUN_JMH )); then
   say "JMH suite (1 fork, 5 x 1 s warm-up, 5 x 1 s measurement, -prof gc; ~3 min)"
@@ -435,5 +532,9 @@ if (( RUN_JMH )); then
   sed -n '/^Benchmark /,$p' "$RESULTS/jmh.txt" | grep -v -E ':gc\.(count|time|alloc\.rate) ' | grep -v '^$'
 fi
 
-say "done in $(( $(date +%s) - T_START )) s; raw outputs in $RESULTS; chart $CHART"
+if (( FLEET_ONLY )); then
+  say "done in $(( $(date +%s) - T_START )) s; raw outputs in $RESULTS"
+else
+  say "done in $(( $(date +%s) - T_START )) s; raw outputs in $RESULTS; chart $CHART"
+fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/environment.txt"
