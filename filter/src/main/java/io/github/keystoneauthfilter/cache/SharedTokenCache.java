@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.cache;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.keystoneauthfilter.log.LogThrottle;
 import io.github.keystoneauthfilter.token.AuthToken;
 import io.github.keystoneauthfilter.token.Identity;
 import io.github.keystoneauthfilter.token.TokenValidation;
@@ -9,7 +10,6 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -34,7 +34,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SharedTokenCache implements TokenValidator {
   private static final System.Logger LOG = System.getLogger(SharedTokenCache.class.getName());
-  private static final long REJECTION_LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
   private final TokenValidator delegate;
   private final SharedStore store;
@@ -47,7 +46,7 @@ public final class SharedTokenCache implements TokenValidator {
   private final LongAdder misses = new LongAdder();
   private final LongAdder rejected = new LongAdder();
   private final LongAdder writes = new LongAdder();
-  private final AtomicLong lastRejectionLog = new AtomicLong(System.nanoTime() - (1L << 62));
+  private final LogThrottle rejectionLog = new LogThrottle(Duration.ofMinutes(1));
 
   /**
    * Creates the cache.
@@ -126,9 +125,7 @@ public final class SharedTokenCache implements TokenValidator {
   }
 
   private void logRejection() {
-    long now = System.nanoTime();
-    long last = lastRejectionLog.get();
-    if (now - last >= REJECTION_LOG_INTERVAL_NANOS && lastRejectionLog.compareAndSet(last, now)) {
+    if (rejectionLog.allow()) {
       LOG.log(
           Level.WARNING,
           "a shared cache entry was not used: it failed its "

@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.endpoint;
 
+import io.github.keystoneauthfilter.log.LogThrottle;
 import io.github.keystoneauthfilter.token.AuthToken;
 import io.github.keystoneauthfilter.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.token.TokenValidation;
@@ -17,12 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Bulkhead implements TokenValidator {
   private static final System.Logger LOG = System.getLogger(Bulkhead.class.getName());
-  private static final long LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
   private final TokenValidator delegate;
   private final Semaphore permits;
   private final int limit;
-  private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - 2 * LOG_INTERVAL_NANOS);
+  private final LogThrottle refusalLog = new LogThrottle(Duration.ofMinutes(1));
   private final AtomicLong refused = new AtomicLong();
 
   /**
@@ -44,9 +44,7 @@ public final class Bulkhead implements TokenValidator {
   public TokenValidation validate(AuthToken token) {
     if (!permits.tryAcquire()) {
       long total = refused.incrementAndGet();
-      long now = System.nanoTime();
-      long last = lastLog.get();
-      if (now - last >= LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, now)) {
+      if (refusalLog.allow()) {
         LOG.log(
             Level.WARNING,
             "{0} Keystone validations already in flight (max_concurrent_validations); refusing"

@@ -1,9 +1,9 @@
 package io.github.keystoneauthfilter.keystone;
 
+import io.github.keystoneauthfilter.log.LogThrottle;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hc.core5.http.HttpRequestInterceptor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -32,9 +32,7 @@ final class HttpLogGuard {
   private static final System.Logger LOG = System.getLogger(HttpLogGuard.class.getName());
   private static final Logger HEADER_LOG = LoggerFactory.getLogger(HEADERS);
   private static final Logger WIRE_LOG = LoggerFactory.getLogger(WIRE);
-  private static final long LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
-  private static final AtomicLong lastLog =
-      new AtomicLong(System.nanoTime() - 2 * LOG_INTERVAL_NANOS);
+  private static final LogThrottle REFUSAL_LOG = new LogThrottle(Duration.ofMinutes(1));
 
   /** Runs {@link #checkBeforeCall()} before HttpClient sends (and logs) anything. */
   static final HttpRequestInterceptor INTERCEPTOR = (request, entity, context) -> checkBeforeCall();
@@ -74,9 +72,7 @@ final class HttpLogGuard {
     if (logger == null) {
       return;
     }
-    long now = System.nanoTime();
-    long last = lastLog.get();
-    if (now - last >= LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, now)) {
+    if (REFUSAL_LOG.allow()) {
       LOG.log(
           Level.ERROR,
           "Keystone call refused: logger {0} is at DEBUG; {1}. This is a configuration problem,"

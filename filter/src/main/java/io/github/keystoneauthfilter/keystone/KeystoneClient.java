@@ -7,6 +7,7 @@ import io.github.keystoneauthfilter.endpoint.EndpointFailureException;
 import io.github.keystoneauthfilter.endpoint.EndpointFailureException.Kind;
 import io.github.keystoneauthfilter.keystone.ServiceTokenProvider.ServiceToken;
 import io.github.keystoneauthfilter.keystone.TokenResponseParser.TokenParseException;
+import io.github.keystoneauthfilter.log.LogThrottle;
 import io.github.keystoneauthfilter.token.AuthToken;
 import io.github.keystoneauthfilter.token.TokenValidation;
 import jakarta.ws.rs.ProcessingException;
@@ -22,7 +23,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicLong;
 import org.glassfish.jersey.client.ClientProperties;
 import org.jspecify.annotations.Nullable;
 
@@ -49,8 +49,6 @@ public final class KeystoneClient implements Endpoint {
   /** The longest Keystone answer read; a longer one is an endpoint failure. */
   static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-  private static final long MISCONFIGURATION_LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
-
   private final URI root;
   private final URI validateUri;
   private final URI validateAllowExpiredUri;
@@ -63,8 +61,7 @@ public final class KeystoneClient implements Endpoint {
   private final Clock clock;
   private final byte[] loginBody;
   private final ServiceTokenProvider serviceTokens;
-  private final AtomicLong lastMisconfigurationLog =
-      new AtomicLong(System.nanoTime() - 2 * MISCONFIGURATION_LOG_INTERVAL_NANOS);
+  private final LogThrottle misconfigurationLog = new LogThrottle(Duration.ofMinutes(1));
 
   /**
    * Creates a client for one endpoint.
@@ -232,10 +229,7 @@ public final class KeystoneClient implements Endpoint {
   }
 
   private EndpointFailureException misconfigured(String what) {
-    long now = System.nanoTime();
-    long last = lastMisconfigurationLog.get();
-    if (now - last >= MISCONFIGURATION_LOG_INTERVAL_NANOS
-        && lastMisconfigurationLog.compareAndSet(last, now)) {
+    if (misconfigurationLog.allow()) {
       LOG.log(
           Level.ERROR,
           "Keystone endpoint {0} {1}. This is a configuration problem, not an outage;"
