@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Turns init-params (strings, keystonemiddleware's option names) into a {@link
  * KeystoneAuthConfig.Builder}. Every error names the option and echoes the bad value (except for
- * the password); an unknown option is a warning.
+ * secrets: the password, application credential secret and memcache secret key); an unknown option
+ * is a warning.
  */
 final class InitParameters {
   private static final System.Logger LOG = System.getLogger(InitParameters.class.getName());
