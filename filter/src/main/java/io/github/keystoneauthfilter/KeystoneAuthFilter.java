@@ -349,7 +349,7 @@ public final class KeystoneAuthFilter implements Filter {
     Checked service;
     Checked user;
     try {
-      service = checkService(tokens, token(request, SERVICE_TOKEN, null), sent(request));
+      service = checkService(tokens, request);
       user = checkUser(tokens, token(request, AUTH_TOKEN, STORAGE_TOKEN), service.allowExpired());
     } catch (KeystoneUnavailableException e) {
       metrics.unavailable.increment();
@@ -393,10 +393,14 @@ public final class KeystoneAuthFilter implements Filter {
    * Confirmed if valid and holding one of {@code service_token_roles} (or valid at all when {@code
    * service_token_roles_required=false}); holding one of them lets the user token be expired.
    */
-  private Checked checkService(TokenValidator tokens, @Nullable AuthToken token, boolean sent) {
+  private Checked checkService(TokenValidator tokens, HttpServletRequest request) {
+    if (request.getHeader(SERVICE_TOKEN) == null) {
+      return Checked.ABSENT; // the common case, decided without walking the header's values
+    }
+    AuthToken token = token(request, SERVICE_TOKEN, null);
     if (token == null) {
       // Sent but unusable (twice, too long, odd characters) is invalid, as a junk one would be.
-      return sent ? Checked.INVALID : Checked.ABSENT;
+      return sent(request) ? Checked.INVALID : Checked.ABSENT;
     }
     if (!(tokens.validate(token) instanceof TokenValidation.Valid valid)) {
       LOG.log(Level.DEBUG, "service token {0} refused", token.hashPrefix());
