@@ -2,12 +2,15 @@
 # The guided demo (README's run command): three real Keystone "sites", the test
 # webapp protected by the filter with the sites ordered site1, site2, site3, a
 # stream of requests carrying fresh tokens, site1 killed (kill -9) mid-stream
-# with every request still answered, the circuit breakers' states, site1 back.
+# with every request still answered, the circuit breakers' states, site1 back;
+# then a second instance of the app that shares the first one's token cache
+# through a real memcached (ENCRYPT) and so validates a token without Keystone.
 # Cleans up what it started (by pid) on exit or Ctrl-C.
 #
 # usage: scripts/demo.sh [--requests N]
 # Environment: DEMO_STATE_DIR (default /tmp/kaf-demo), DEMO_KEYSTONE_PORT
-# (default 5100: sites on 5100-5102), DEMO_APP_PORT (default 8100).
+# (default 5100: sites on 5100-5102), DEMO_APP_PORT (default 8100; the second
+# instance uses the next port), DEMO_MEMCACHED_PORT (default 11311).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,6 +18,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 STATE="${DEMO_STATE_DIR:-/tmp/kaf-demo}"
 KS_PORT="${DEMO_KEYSTONE_PORT:-5100}"
 APP_PORT="${DEMO_APP_PORT:-8100}"
+APP2_PORT=$((APP_PORT + 1))
+MC_PORT="${DEMO_MEMCACHED_PORT:-11311}"
 REQUESTS=24
 PY=/usr/bin/python3
 
@@ -23,7 +28,7 @@ while (($#)); do
     --requests) [[ $# -ge 2 && "$2" =~ ^[0-9]+$ && "$2" -ge 12 && "$2" -le 500 ]] \
                   || { echo "demo.sh: --requests needs a number from 12 to 500" >&2; exit 2; }
                 REQUESTS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +37,9 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say() { printf '   %s\n' "$*"; }
 
 APP_PID=""
+APP2_PID=""
 STARTED_KEYSTONE=0
+STARTED_MEMCACHED=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -41,6 +48,15 @@ cleanup() {
     kill "$APP_PID" 2>/dev/null || true
     wait "$APP_PID" 2>/dev/null || true
     say "stopped the protected app (pid $APP_PID)"
+  fi
+  if [[ -n "$APP2_PID" ]] && kill -0 "$APP2_PID" 2>/dev/null; then
+    kill "$APP2_PID" 2>/dev/null || true
+    wait "$APP2_PID" 2>/dev/null || true
+    say "stopped its second instance (pid $APP2_PID)"
+  fi
+  if [[ $STARTED_MEMCACHED == 1 ]]; then
+    MEMCACHED_STATE_DIR="$STATE/memcached" bash "$HERE/memcached.sh" stop "$MC_PORT" >/dev/null 2>&1 || true
+    say "stopped memcached"
   fi
   if [[ $STARTED_KEYSTONE == 1 ]]; then
     bash "$HERE/keystone.sh" stop -d "$STATE" >/dev/null 2>&1 || true
@@ -51,7 +67,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "1/6  three Keystone sites on 127.0.0.1:$KS_PORT-$((KS_PORT + 2)) (one database, shared Fernet keys)"
+step "1/7  three Keystone sites on 127.0.0.1:$KS_PORT-$((KS_PORT + 2)) (one database, shared Fernet keys)"
 if bash "$HERE/keystone.sh" status -d "$STATE" >/dev/null 2>&1; then
   say "already running from $STATE"
 else
@@ -63,8 +79,16 @@ fi
 # shellcheck disable=SC1090,SC1091
 . "$STATE/keystone.env"
 for i in 1 2 3; do v="KEYSTONE_URL_$i"; say "site$i: ${!v}"; done
+if MEMCACHED_STATE_DIR="$STATE/memcached" bash "$HERE/memcached.sh" status "$MC_PORT" >/dev/null 2>&1; then
+  say "memcached for the shared token cache: already running on 127.0.0.1:$MC_PORT"
+else
+  MEMCACHED_STATE_DIR="$STATE/memcached" bash "$HERE/memcached.sh" start "$MC_PORT" > "$STATE/memcached.log" 2>&1 \
+    || { cat "$STATE/memcached.log" >&2; exit 1; }
+  STARTED_MEMCACHED=1
+  say "memcached for the shared token cache: 127.0.0.1:$MC_PORT (Debian's package)"
+fi
 
-step "2/6  the protected app: test webapp + KeystoneAuthFilter (auth_url = site1, site2, site3)"
+step "2/7  the protected app: test webapp + KeystoneAuthFilter (auth_url = site1, site2, site3)"
 JAR="$ROOT/src-test-webapp/target/test-webapp.jar"
 if [[ ! -f "$JAR" ]]; then
   say "building it (mvn package, about a minute the first time)"
@@ -84,6 +108,10 @@ http_request_timeout=2
 failover_failure_threshold=3
 failover_open_seconds=3
 failover_max_open_seconds=30
+# The token cache shared by every instance of the app, signed and encrypted.
+memcached_servers=127.0.0.1:$MC_PORT
+memcache_security_strategy=ENCRYPT
+memcache_secret_key=demo-shared-cache-secret
 PROPS
 java -jar "$JAR" --port "$APP_PORT" --config "$CONFIG" --expose-endpoints > "$STATE/app.log" 2>&1 &
 APP_PID=$!
@@ -104,10 +132,11 @@ new_token() {
   curl -s -m 30 -D - -o /dev/null -H 'Content-Type: application/json' -d "$(login_body)" \
     "${!url}/auth/tokens?nocatalog" | awk 'tolower($1)=="x-subject-token:" {print $2}' | tr -d '\r'
 }
-# Prints "STATUS MILLIS USER/PROJECT ROLES" for one request to the app.
+# Prints "STATUS MILLIS USER/PROJECT ROLES" for one request to the app
+# (to the second instance with: PORT=$APP2_PORT call ...).
 call() {
   curl -s -m 30 -o "$STATE/last.json" -w '%{http_code} %{time_total}\n' "$@" \
-    "http://127.0.0.1:$APP_PORT/api/servers" | {
+    "http://127.0.0.1:${PORT:-$APP_PORT}/api/servers" | {
     read -r code secs
     "$PY" - "$code" "$secs" "$STATE/last.json" <<'PYEOF'
 import json, sys
@@ -131,7 +160,7 @@ for i, e in enumerate(json.load(sys.stdin)["endpoints"], 1):
 print("breakers: " + "  ".join(parts))'
 }
 
-step "3/6  what the filter does with each kind of request"
+step "3/7  what the filter does with each kind of request"
 TOKEN=$(new_token 2)
 say "no token            -> $(call)"
 say "   WWW-Authenticate: $(curl -s -D - -o /dev/null "http://127.0.0.1:$APP_PORT/" | awk -F': ' 'tolower($1)=="www-authenticate" {print $2}' | tr -d '\r')"
@@ -141,7 +170,7 @@ say "real token + forged 'X-Roles: admin' -> $(call -H "X-Auth-Token: $TOKEN" -H
 say "   (the app sees only what Keystone vouched for)"
 say "$(breakers)"
 
-step "4/6  $REQUESTS requests, each with a fresh token; site1 is killed (kill -9) after request $((REQUESTS / 3))"
+step "4/7  $REQUESTS requests, each with a fresh token; site1 is killed (kill -9) after request $((REQUESTS / 3))"
 ok=0
 for n in $(seq 1 "$REQUESTS"); do
   if [[ $n == $((REQUESTS / 3 + 1)) ]]; then
@@ -156,7 +185,7 @@ for n in $(seq 1 "$REQUESTS"); do
 done
 say "answered 200: $ok of $REQUESTS"
 
-step "5/6  site1 comes back; after its breaker's open time, one probe request closes it"
+step "5/7  site1 comes back; after its breaker's open time, one probe request closes it"
 bash "$HERE/keystone.sh" restart 1 -d "$STATE" >/dev/null
 say "site1 restarted"
 for n in $(seq 1 30); do
@@ -172,10 +201,36 @@ for n in $(seq 1 30); do
   sleep 1
 done
 
-step "6/6  summary"
+step "6/7  a second instance of the app, same memcached: it serves a token the first validated"
+java -jar "$JAR" --port "$APP2_PORT" --config "$CONFIG" --expose-endpoints --expose-metrics > "$STATE/app2.log" 2>&1 &
+APP2_PID=$!
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$APP2_PORT/_keystone/endpoints" && break
+  kill -0 "$APP2_PID" 2>/dev/null || { cat "$STATE/app2.log" >&2; exit 1; }
+  sleep 0.2
+done
+say "second instance on http://127.0.0.1:$APP2_PORT (pid $APP2_PID)"
+keystone_answers() { # validations Keystone answered for the instance on port $1
+  curl -s "http://127.0.0.1:$1/_keystone/endpoints" \
+    | "$PY" -c 'import json, sys; print(sum(e["answers"] for e in json.load(sys.stdin)["endpoints"]))'
+}
+SHARED_TOKEN=$(new_token 2)
+say "instance 1, new token   -> $(call -H "X-Auth-Token: $SHARED_TOKEN")   (validated by Keystone, written to memcached)"
+say "instance 2, same token  -> $(PORT=$APP2_PORT call -H "X-Auth-Token: $SHARED_TOKEN")"
+SHARED_ANSWERS=$(keystone_answers "$APP2_PORT")
+SHARED_HITS=$(curl -s "http://127.0.0.1:$APP2_PORT/_keystone/metrics" \
+  | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["sharedCache"]["hits"])')
+say "instance 2 asked Keystone $SHARED_ANSWERS times; memcached answered it $SHARED_HITS time(s)"
+
+step "7/7  summary"
 say "$ok of $REQUESTS requests answered 200 while site1 died; none got a 5xx."
 say "$(breakers)"
+say "a second instance served a token the first had validated with $SHARED_ANSWERS Keystone calls."
 if [[ $ok != "$REQUESTS" ]]; then
   say "some requests failed: see $STATE/app.log"
+  exit 1
+fi
+if [[ $SHARED_ANSWERS != 0 || $SHARED_HITS != 1 ]]; then
+  say "the shared cache did not serve the second instance: see $STATE/app2.log"
   exit 1
 fi
