@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the project: unit tests, then integration tests against
 # three real Keystone processes on 127.0.0.1 (installed from Debian's packages
-# on first use and started here if they are not running). This is the README's
-# test command, and exactly what CI (.ci/run) runs.
+# on first use and started here if they are not running). The shared-cache
+# tests start and stop their own memcached (scripts/memcached.sh, port 11411;
+# Debian's package is installed on first use). This is the README's test
+# command, and exactly what CI (.ci/run) runs.
 #
 # usage: scripts/test.sh [extra Maven arguments, e.g. -Dit.test=FailoverIT]
 #
