@@ -75,6 +75,7 @@ class HttpLogGuardTest {
   private FakeKeystone site;
   private Server server;
   private URI base;
+  private KeystoneAuthFilter filter;
 
   @BeforeEach
   void site() {
@@ -169,16 +170,31 @@ class HttpLogGuardTest {
     assertEquals(200, get(token).statusCode());
   }
 
+  @Test
+  void requestWhenRefusedMoreTimesThanTheBreakerThresholdThenBreakerStaysClosed() throws Exception {
+    startFilter();
+    assertEquals(200, get(site.issue(KeystoneTokenFixture.create())).statusCode());
+    String token = site.issue(KeystoneTokenFixture.create());
+
+    headers.setLevel(Level.FINE);
+    for (int i = 0; i < 5; i++) { // failover_failure_threshold is 3
+      assertEquals(503, get(token).statusCode());
+    }
+    assertEquals(
+        "CLOSED", filter.endpointStatuses().get(0).state(), "a misconfiguration, not an outage");
+
+    headers.setLevel(null);
+    assertEquals(200, get(token).statusCode(), "answered at once: no breaker to wait for");
+  }
+
   private void startFilter() throws Exception {
     server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler("/");
-    context.addFilter(
-        new FilterHolder(new KeystoneAuthFilter(config())),
-        "/*",
-        EnumSet.of(DispatcherType.REQUEST));
+    filter = new KeystoneAuthFilter(config());
+    context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addServlet(
         new ServletHolder(
             new HttpServlet() {

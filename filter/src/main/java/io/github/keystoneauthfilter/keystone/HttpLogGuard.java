@@ -1,9 +1,6 @@
 package io.github.keystoneauthfilter.keystone;
 
-import io.github.keystoneauthfilter.log.LogThrottle;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
-import java.time.Duration;
 import org.apache.hc.core5.http.HttpRequestInterceptor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -15,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * the user's token in {@code X-Subject-Token}) and {@value #WIRE} every byte (also the login body
  * with the service password). HttpClient offers no redaction, so the filter refuses to start while
  * either logger is at DEBUG, and refuses every Keystone call while it is (loggers can change at run
- * time): a request then gets 503, and an ERROR line says why, at most once a minute.
+ * time), in an interceptor that runs before HttpClient sends or logs anything. {@link
+ * KeystoneClient} turns that refusal into a misconfiguration: a request gets 503, and an ERROR line
+ * says why, at most once a minute.
  *
  * <p>HttpClient logs through SLF4J, so this asks SLF4J, whatever binding the application uses.
  */
@@ -29,10 +28,8 @@ final class HttpLogGuard {
           + WIRE
           + " to INFO or above: at DEBUG they would log Keystone tokens and the service password";
 
-  private static final System.Logger LOG = System.getLogger(HttpLogGuard.class.getName());
   private static final Logger HEADER_LOG = LoggerFactory.getLogger(HEADERS);
   private static final Logger WIRE_LOG = LoggerFactory.getLogger(WIRE);
-  private static final LogThrottle REFUSAL_LOG = new LogThrottle(Duration.ofMinutes(1));
 
   /** Runs {@link #checkBeforeCall()} before HttpClient sends (and logs) anything. */
   static final HttpRequestInterceptor INTERCEPTOR = (request, entity, context) -> checkBeforeCall();
@@ -65,23 +62,26 @@ final class HttpLogGuard {
   /**
    * Before each Keystone call.
    *
-   * @throws SecretsWouldBeLoggedException if a logger is at DEBUG (logged at most once a minute)
+   * @throws SecretsWouldBeLoggedException if a logger is at DEBUG
    */
   static void checkBeforeCall() throws SecretsWouldBeLoggedException {
     String logger = leakingLogger();
-    if (logger == null) {
-      return;
+    if (logger != null) {
+      throw new SecretsWouldBeLoggedException("logger " + logger + " is at DEBUG; " + FIX);
     }
-    if (REFUSAL_LOG.allow()) {
-      LOG.log(
-          Level.ERROR,
-          "Keystone call refused: logger {0} is at DEBUG; {1}. This is a configuration problem,"
-              + " not an outage; requests get 503 until it is fixed (logged at most once a"
-              + " minute).",
-          logger,
-          FIX);
+  }
+
+  /** The refusal behind a failed call, or null when it failed for another reason. */
+  static @Nullable SecretsWouldBeLoggedException refusal(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SecretsWouldBeLoggedException refused) {
+        return refused;
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
     }
-    throw new SecretsWouldBeLoggedException("logger " + logger + " is at DEBUG; " + FIX);
+    return null;
   }
 
   /** A Keystone call refused before anything was sent, because it would have been logged. */

@@ -195,11 +195,6 @@ public final class KeystoneClient implements Endpoint {
       throw new EndpointFailureException(
           Kind.UNAVAILABLE, root, what + " not sent: request deadline passed");
     }
-    String leaking = HttpLogGuard.leakingLogger();
-    if (leaking != null) {
-      throw misconfigured(
-          what + " not sent: logger " + leaking + " is at DEBUG; " + HttpLogGuard.FIX);
-    }
     invocation
         .property(ClientProperties.CONNECT_TIMEOUT, millis(deadline.cap(connectTimeout)))
         .property(ClientProperties.READ_TIMEOUT, millis(deadline.cap(requestTimeout)));
@@ -207,6 +202,10 @@ public final class KeystoneClient implements Endpoint {
       byte[] body = readBounded(response);
       return new Answer(response.getStatus(), response.getHeaderString("X-Subject-Token"), body);
     } catch (ProcessingException e) {
+      HttpLogGuard.SecretsWouldBeLoggedException refused = HttpLogGuard.refusal(e);
+      if (refused != null) {
+        throw misconfigured(what + " not sent: " + refused.getMessage());
+      }
       throw new EndpointFailureException(
           Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
     } catch (IOException e) {
