@@ -59,10 +59,10 @@ final class FilterMetrics {
   }
 
   /** A reading of the shared cache (0 before start, or when there is none). */
-  long shared(ToLongFunction<SharedTokenCache.Stats> reading) {
+  long shared(ToLongFunction<SharedTokenCache> reading) {
     Stages current = stages;
     SharedTokenCache shared = current == null ? null : current.shared();
-    return shared == null ? 0 : reading.applyAsLong(shared.stats());
+    return shared == null ? 0 : reading.applyAsLong(shared);
   }
 
   /** Requests refused by the bulkhead (0 before start). */
@@ -120,14 +120,13 @@ final class FilterMetrics {
     SharedTokenCache shared = current.shared();
     MetricsSnapshot.SharedCache sharedCache = null;
     if (shared != null) {
-      SharedTokenCache.Stats stats = shared.stats();
       sharedCache =
           new MetricsSnapshot.SharedCache(
-              stats.hits(),
-              stats.misses(),
-              stats.rejected(),
-              stats.writes(),
-              stats.storeFailures());
+              shared.hits(),
+              shared.misses(),
+              shared.rejected(),
+              shared.writes(),
+              shared.storeFailures());
     }
     return new MetricsSnapshot(requests, cached, endpoints, sharedCache);
   }

@@ -187,27 +187,27 @@ final class JmxMetrics implements AutoCloseable {
 
     @Override
     public long getSharedCacheHits() {
-      return metrics.shared(SharedTokenCache.Stats::hits);
+      return metrics.shared(SharedTokenCache::hits);
     }
 
     @Override
     public long getSharedCacheMisses() {
-      return metrics.shared(SharedTokenCache.Stats::misses);
+      return metrics.shared(SharedTokenCache::misses);
     }
 
     @Override
     public long getSharedCacheRejected() {
-      return metrics.shared(SharedTokenCache.Stats::rejected);
+      return metrics.shared(SharedTokenCache::rejected);
     }
 
     @Override
     public long getSharedCacheWrites() {
-      return metrics.shared(SharedTokenCache.Stats::writes);
+      return metrics.shared(SharedTokenCache::writes);
     }
 
     @Override
     public long getSharedCacheStoreFailures() {
-      return metrics.shared(SharedTokenCache.Stats::storeFailures);
+      return metrics.shared(SharedTokenCache::storeFailures);
     }
   }
 

@@ -134,29 +134,29 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
 
   private void sharedCache(MeterRegistry registry, FilterMetrics metrics) {
     String gets = "Shared token cache (memcached) lookups, by result";
-    sharedCounter("keystone.auth.shared.cache.gets", gets, metrics, SharedTokenCache.Stats::hits)
+    sharedCounter("keystone.auth.shared.cache.gets", gets, metrics, SharedTokenCache::hits)
         .tag("result", "hit")
         .register(registry);
-    sharedCounter("keystone.auth.shared.cache.gets", gets, metrics, SharedTokenCache.Stats::misses)
+    sharedCounter("keystone.auth.shared.cache.gets", gets, metrics, SharedTokenCache::misses)
         .tag("result", "miss")
         .register(registry);
     sharedCounter(
             "keystone.auth.shared.cache.rejected",
             "Shared cache entries not used: failed MAC, decryption or decoding (counted as misses)",
             metrics,
-            SharedTokenCache.Stats::rejected)
+            SharedTokenCache::rejected)
         .register(registry);
     sharedCounter(
             "keystone.auth.shared.cache.writes",
             "Identities written to the shared cache",
             metrics,
-            SharedTokenCache.Stats::writes)
+            SharedTokenCache::writes)
         .register(registry);
     sharedCounter(
             "keystone.auth.shared.cache.store.failures",
             "memcached calls that failed or timed out",
             metrics,
-            SharedTokenCache.Stats::storeFailures)
+            SharedTokenCache::storeFailures)
         .register(registry);
   }
 
@@ -261,7 +261,7 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
       String name,
       String description,
       FilterMetrics metrics,
-      ToLongFunction<SharedTokenCache.Stats> reading) {
+      ToLongFunction<SharedTokenCache> reading) {
     return counter(name, description, metrics, m -> m.shared(reading));
   }
 

@@ -137,20 +137,31 @@ public final class SharedTokenCache implements TokenValidator {
     }
   }
 
-  /** Counters, for tests and metrics. */
-  public Stats stats() {
-    return new Stats(hits.sum(), misses.sum(), rejected.sum(), writes.sum(), store.failures());
+  /** Identities served from the shared store. */
+  public long hits() {
+    return hits.sum();
+  }
+
+  /** Lookups that went on to Keystone (including rejected entries). */
+  public long misses() {
+    return misses.sum();
+  }
+
+  /** Entries found but not used: failed MAC, decryption or decoding. */
+  public long rejected() {
+    return rejected.sum();
+  }
+
+  /** Identities written to the store (attempted; the store may drop them). */
+  public long writes() {
+    return writes.sum();
   }
 
   /**
-   * What the shared cache has done.
-   *
-   * @param hits identities served from the shared store
-   * @param misses lookups that went on to Keystone (including rejected entries)
-   * @param rejected entries found but not used: failed MAC, decryption or decoding
-   * @param writes identities written to the store (attempted; the store may drop them)
-   * @param storeFailures store calls that failed or timed out (a server being skipped is not
-   *     called, so this stops growing while it is skipped)
+   * Store calls that failed or timed out (a server being skipped is not called, so this stops
+   * growing while it is skipped).
    */
-  public record Stats(long hits, long misses, long rejected, long writes, long storeFailures) {}
+  public long storeFailures() {
+    return store.failures();
+  }
 }
