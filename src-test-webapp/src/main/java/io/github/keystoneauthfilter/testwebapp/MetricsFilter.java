@@ -1,42 +1,26 @@
 package io.github.keystoneauthfilter.testwebapp;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
 import io.github.keystoneauthfilter.MetricsSnapshot;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpFilter;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.time.Duration;
 
 /**
  * Serves {@code GET /_keystone/metrics} (the filter's {@link MetricsSnapshot}, as JSON) ahead of
  * the auth filter, so it needs no token. Enabled with {@code --expose-metrics}.
  */
-final class MetricsFilter extends HttpFilter {
+final class MetricsFilter extends StatusPageFilter {
   static final String PATH = "/_keystone/metrics";
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  MetricsFilter() {
+    super(PATH);
+  }
 
   @Override
-  protected void doFilter(
-      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-      throws IOException, ServletException {
-    if (!PATH.equals(request.getRequestURI())) {
-      chain.doFilter(request, response);
-      return;
-    }
-    Object filter = request.getServletContext().getAttribute(KeystoneAuthFilter.CONTEXT_ATTRIBUTE);
-    if (!(filter instanceof KeystoneAuthFilter auth)) {
-      response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE, "filter not initialised");
-      return;
-    }
-    response.setContentType("application/json");
-    response.getOutputStream().write(MAPPER.writeValueAsBytes(json(auth.metrics())));
+  ObjectNode body(KeystoneAuthFilter auth) {
+    return json(auth.metrics());
   }
 
   /** The snapshot as JSON; durations in milliseconds (decimals). */
