@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * with the service password). HttpClient offers no redaction, so the filter refuses to start while
  * either logger is at DEBUG, and refuses every Keystone call while it is (loggers can change at run
  * time), in an interceptor that runs before HttpClient sends or logs anything. {@link
- * KeystoneClient} turns that refusal into a misconfiguration: a request gets 503, and an ERROR line
- * says why, at most once a minute.
+ * KeystoneClient} turns that refusal into a misconfiguration: a request gets 503, no breaker opens,
+ * and an ERROR line says why, at most once a minute per endpoint.
  *
  * <p>HttpClient logs through SLF4J, so this asks SLF4J, whatever binding the application uses.
  */
