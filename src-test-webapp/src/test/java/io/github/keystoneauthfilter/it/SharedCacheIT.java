@@ -178,8 +178,15 @@ class SharedCacheIT {
       assertTrue(shared(app).hits() > 0, "memcached served entries while up");
 
       memcached.kill(PORT);
+      long failuresAtKill = shared(app).storeFailures();
+      long hitsAtKill = shared(app).hits();
+      long answersAtKill = keystoneAnswers(app);
       List<Load.Result> killed = Load.run(app, tokens, 4, 15, Duration.ofSeconds(60));
       assertEquals(0, Load.failed(killed), "no request failed while memcached was down");
+      // The failure path ran: memcached calls failed, nothing came from it, Keystone answered.
+      assertTrue(shared(app).storeFailures() > failuresAtKill, "no call to memcached failed");
+      assertEquals(hitsAtKill, shared(app).hits(), "an entry was served by a dead memcached");
+      assertTrue(keystoneAnswers(app) > answersAtKill, "Keystone was not asked instead");
 
       memcached.restart(PORT);
       Thread.sleep(2_500); // memcache_pool_dead_retry=2: then it is tried again

@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random tokens from many threads against the real Keystone, with a small bulkhead (issue #7, item
- * 3): only 401 and 503 (with Retry-After), each 401 cost exactly one Keystone answer and each 503
+ * Random tokens from many threads against the real Keystone, with a bulkhead of one validation at a
+ * time (issue #7, item 3): the bulkhead refuses some of them (503 with Retry-After, counted as
+ * bulkhead rejections), the others get 401; each 401 cost exactly one Keystone answer and each 503
  * none (the filter's own per-endpoint counters; the shared Keystone's logs would count other
  * clients too), and a cached valid token keeps getting 200.
  */
@@ -37,14 +38,17 @@ class ValidationFloodIT {
   private record Outcome(int status, boolean retryAfter) {}
 
   @Test
-  void floodOfRandomTokensThenOnly401Or503AndCachedTokenKeeps200() throws Exception {
+  void floodOfRandomTokens_bulkheadRefusesSome_restGet401_cachedTokenKeeps200() throws Exception {
     RealKeystone keystone = RealKeystone.fromSystemProperties();
     Properties config = keystone.filterConfig(1);
-    config.setProperty("max_concurrent_validations", "2");
+    // One validation at a time against 16 threads that each wait for their answer: while one
+    // random token is at Keystone (tens of ms), the others arrive and must be refused.
+    config.setProperty("max_concurrent_validations", "1");
     try (Webapp app = Webapp.start(config)) {
       String valid = keystone.demoToken(1);
       assertEquals(200, app.getWithToken("/hello", valid).statusCode());
       long before = answers(app);
+      long rejectedBefore = bulkheadRejected(app);
 
       List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
       List<Integer> validStatuses = Collections.synchronizedList(new ArrayList<>());
@@ -97,6 +101,9 @@ class ValidationFloodIT {
       long unauthorized = outcomes.stream().filter(o -> o.status() == 401).count();
       long refused = outcomes.stream().filter(o -> o.status() == 503).count();
       assertEquals(outcomes.size(), unauthorized + refused, "only 401 and 503, no 500");
+      assertTrue(refused > 0, "the bulkhead never refused: the flood did not reach its limit");
+      assertTrue(unauthorized > 0, "no random token reached Keystone");
+      assertEquals(refused, bulkheadRejected(app) - rejectedBefore, "each 503 is the bulkhead's");
       assertTrue(outcomes.stream().filter(o -> o.status() == 503).allMatch(Outcome::retryAfter));
       assertEquals(unauthorized, answers(app) - before, "each 401 one Keystone answer, 503 none");
       assertEquals(0, failures(app));
@@ -115,6 +122,10 @@ class ValidationFloodIT {
       total += endpoint.get("answers").asLong();
     }
     return total;
+  }
+
+  private static long bulkheadRejected(Webapp app) {
+    return app.filter().metrics().requests().bulkheadRejected();
   }
 
   private static long failures(Webapp app) throws Exception {
