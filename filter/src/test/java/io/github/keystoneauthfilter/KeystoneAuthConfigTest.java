@@ -2,6 +2,7 @@ package io.github.keystoneauthfilter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -257,27 +258,45 @@ class KeystoneAuthConfigTest {
 
   @Test
   void buildWhenOnlyRequiredSetThenDocumentedDefaults() {
-    KeystoneAuthConfig config = complete().build();
+    KeystoneAuthConfig config = complete().authUrl("http://keystone-b:5000").build();
 
-    assertEquals(KeystoneAuthConfig.DEFAULT_DOMAIN_NAME, config.userDomainName());
-    assertEquals(KeystoneAuthConfig.DEFAULT_DOMAIN_NAME, config.projectDomainName());
-    assertEquals("Default", KeystoneAuthConfig.DEFAULT_DOMAIN_NAME);
-    assertEquals(KeystoneAuthConfig.DEFAULT_TOKEN_CACHE_TIME, config.tokenCacheTime());
-    assertEquals(Duration.ofSeconds(300), KeystoneAuthConfig.DEFAULT_TOKEN_CACHE_TIME);
-    assertEquals(KeystoneAuthConfig.DEFAULT_TOKEN_CACHE_MAX_ENTRIES, config.tokenCacheMaxEntries());
-    assertEquals(KeystoneAuthConfig.DEFAULT_HTTP_CONNECT_TIMEOUT, config.httpConnectTimeout());
-    assertEquals(KeystoneAuthConfig.DEFAULT_HTTP_REQUEST_TIMEOUT, config.httpRequestTimeout());
-    assertEquals(
-        KeystoneAuthConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT,
-        config.maxConnectionsPerEndpoint());
-    assertEquals(KeystoneAuthConfig.DEFAULT_FAILOVER_DEADLINE, config.failoverDeadline());
-    assertEquals(
-        KeystoneAuthConfig.DEFAULT_FAILOVER_FAILURE_THRESHOLD, config.failoverFailureThreshold());
-    assertEquals(KeystoneAuthConfig.DEFAULT_FAILOVER_OPEN, config.failoverOpen());
-    assertEquals(KeystoneAuthConfig.DEFAULT_FAILOVER_MAX_OPEN, config.failoverMaxOpen());
+    // Literally the "default" column of README.md's Configuration table (not the DEFAULT_*
+    // constants, which would agree with the code whatever it did).
+    assertEquals(KeystoneAuthConfig.AuthType.PASSWORD, config.authType());
+    assertEquals("Default", config.userDomainName());
+    assertEquals("Default", config.projectDomainName());
+    assertEquals(URI.create("http://keystone-a:5000"), config.wwwAuthenticateUri());
     assertFalse(config.delayAuthDecision());
+    assertEquals(Duration.ofSeconds(300), config.tokenCacheTime());
+    assertEquals(10_000, config.tokenCacheMaxEntries());
+    assertEquals(Duration.ofSeconds(5), config.invalidTokenCacheTime());
+    assertEquals(10_000, config.invalidTokenCacheMaxEntries());
     assertTrue(config.includeServiceCatalog());
+    assertEquals(List.of("service"), config.serviceTokenRoles());
+    assertTrue(config.serviceTokenRolesRequired());
+    assertNull(config.serviceType());
+    assertEquals(List.of(), config.excludedPaths());
+    assertNull(config.cafile());
+    assertNull(config.certfile());
+    assertNull(config.keyfile());
+    assertFalse(config.insecure());
+    assertEquals(Duration.ofSeconds(2), config.httpConnectTimeout());
+    assertEquals(Duration.ofSeconds(5), config.httpRequestTimeout());
+    assertEquals(32, config.maxConnectionsPerEndpoint());
+    assertEquals(64, config.maxConcurrentValidations());
+    assertEquals(Duration.ofSeconds(10), config.failoverDeadline());
+    assertEquals(3, config.failoverFailureThreshold());
+    assertEquals(Duration.ofSeconds(5), config.failoverOpen());
+    assertEquals(Duration.ofSeconds(60), config.failoverMaxOpen());
     assertFalse(config.failoverOnNotFound());
+    assertEquals(List.of(), config.memcachedServers());
+    assertEquals(
+        KeystoneAuthConfig.MemcacheSecurityStrategy.NONE, config.memcacheSecurityStrategy());
+    assertNull(config.memcacheSecretKey());
+    assertEquals(Duration.ofSeconds(1), config.memcacheSocketTimeout());
+    assertEquals(Duration.ofSeconds(300), config.memcacheDeadRetry());
+    assertEquals(2, config.memcachePoolMaxsize());
+    assertNull(config.metricsJmxName());
   }
 
   @Test
