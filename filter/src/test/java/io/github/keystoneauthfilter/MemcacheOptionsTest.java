@@ -93,8 +93,10 @@ class MemcacheOptionsTest {
     "encrypt,ENCRYPT",
     "Encrypt,ENCRYPT"
   })
-  void strategy_isCaseInsensitive_soLowerCaseReallyEncrypts(
+  void strategy_inAnyLetterCase_parsesToThatStrategy(
       String value, MemcacheSecurityStrategy expected) {
+    // Only the parsing: that ENCRYPT then encrypts entries is EntryProtectionTest's and
+    // SharedTokenCacheTest's business.
     KeystoneAuthConfig config =
         parse("memcache_security_strategy", value, "memcache_secret_key", "s3cret");
     assertEquals(expected, config.memcacheSecurityStrategy());
