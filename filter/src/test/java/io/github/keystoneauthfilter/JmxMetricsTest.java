@@ -17,7 +17,12 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import javax.management.Attribute;
+import javax.management.JMException;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
@@ -93,7 +98,9 @@ class JmxMetricsTest {
     assertEquals(1L, JMX.getAttribute(first, "Failovers"));
     assertEquals(1L, JMX.getAttribute(second, "Valid"));
     assertTrue((Double) JMX.getAttribute(second, "LatencyTotalMillis") > 0);
-    assertFalse(JMX.getMBeanInfo(filter).getAttributes()[0].isWritable());
+    for (ObjectName bean : List.of(filter, first, second)) {
+      assertReadOnly(bean);
+    }
 
     harness.close();
     harness = null;
@@ -138,6 +145,26 @@ class JmxMetricsTest {
     assertEquals("site-a.filter_1", InitParameters.parse(options).build().metricsJmxName());
     options.remove("metrics_jmx_name");
     assertNull(InitParameters.parse(options).build().metricsJmxName());
+  }
+
+  /**
+   * Every attribute of the bean is readable and not writable, the server refuses to set it (even to
+   * its current value), and the bean has no operations.
+   */
+  private static void assertReadOnly(ObjectName bean) throws Exception {
+    MBeanInfo info = JMX.getMBeanInfo(bean);
+    assertTrue(info.getAttributes().length > 0, bean + " has no attributes");
+    for (MBeanAttributeInfo attribute : info.getAttributes()) {
+      String name = attribute.getName();
+      assertTrue(attribute.isReadable(), bean + " " + name + " not readable");
+      assertFalse(attribute.isWritable(), bean + " " + name + " writable");
+      Object current = JMX.getAttribute(bean, name);
+      assertThrows(
+          JMException.class,
+          () -> JMX.setAttribute(bean, new Attribute(name, current)),
+          bean + " " + name + " could be set");
+    }
+    assertEquals(0, info.getOperations().length, bean + " has operations");
   }
 
   /** A FilterConfig with no init-params whose servlet context must not be reached. */
