@@ -287,12 +287,19 @@ class KeystoneAuthFilterTest {
     startFilter(Map.of());
     String token = issue(KeystoneTokenFixture.create());
     get("X-Auth-Token", issue(KeystoneTokenFixture.create())); // logged in at site1
+    assertEquals(1, site1.validations());
     site1.fault(Fault.hang());
 
+    long start = System.nanoTime();
     HttpResponse<String> response = get("X-Auth-Token", token);
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
     assertEquals(200, response.statusCode());
+    assertEquals(2, site1.validations(), "site1 was asked first");
     assertEquals(1, site2.validations());
+    // site1 holds the call up to FakeKeystone.MAX_HANG (60 s) and failover_deadline is 10 s: an
+    // answer within 10 times http_request_timeout (0.5 s) shows that timeout cut site1 off.
+    assertTrue(elapsed.compareTo(Duration.ofSeconds(5)) < 0, "answered after " + elapsed);
     site1.fault(Fault.none());
   }
 
@@ -618,9 +625,13 @@ class KeystoneAuthFilterTest {
 
   @Test
   void requestWhenTooManyValidationsInFlightThenFast503WithRetryAfter() throws Exception {
-    startFilter(Map.of("max_concurrent_validations", "1", "http_request_timeout", "5"));
+    startFilter(
+        Map.of(
+            "max_concurrent_validations", "1",
+            "http_request_timeout", "20",
+            "failover_deadline", "20"));
     get("X-Auth-Token", issue(KeystoneTokenFixture.create())); // logged in
-    site1.fault(Fault.delay(Duration.ofSeconds(2)));
+    site1.fault(Fault.hang()); // the next validation holds the only permit until released
     String slow = issue(KeystoneTokenFixture.create());
     java.util.concurrent.CompletableFuture<HttpResponse<String>> first =
         java.util.concurrent.CompletableFuture.supplyAsync(
@@ -633,12 +644,19 @@ class KeystoneAuthFilterTest {
             });
     long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     while (site1.validations() < 2 && System.nanoTime() < end) {
-      Thread.sleep(10);
+      Thread.sleep(10); // FakeKeystone has no arrival hook: poll its counter, bounded
     }
+    assertEquals(2, site1.validations(), "the first validation is parked at site1");
 
+    long start = System.nanoTime();
     HttpResponse<String> refused = get("X-Auth-Token", issue(KeystoneTokenFixture.create()));
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    site1.fault(Fault.none()); // releases the first validation
 
     assertEquals(503, refused.statusCode());
+    // The blocked validation may take up to 20 s (http_request_timeout, failover_deadline) and is
+    // still parked now: a refusal that waited for the permit could not come back within 3 s.
+    assertTrue(elapsed.compareTo(Duration.ofSeconds(3)) < 0, "refused after " + elapsed);
     assertEquals("1", refused.headers().firstValue("Retry-After").orElseThrow());
     assertEquals(2, site1.validations(), "the refused request never reached Keystone");
     assertEquals(200, first.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
