@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,10 +12,17 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,13 +163,21 @@ class SharedCacheIT {
     try (Webapp first = Webapp.start(config("MAC"))) {
       assertEquals(200, first.getWithToken("/a", token).statusCode());
     }
+    String firstKey = memcached.keys(PORT).get(0);
+    byte[] firstEntry = memcached.get(PORT, firstKey);
     Properties otherSecret = config("MAC");
     otherSecret.setProperty("memcache_secret_key", "another-secret");
     try (Webapp second = Webapp.start(otherSecret)) {
       assertEquals(200, second.getWithToken("/b", token).statusCode());
       assertEquals(1, keystoneAnswers(second));
       assertEquals(0, shared(second).hits());
+      // The secret also derives the entry's name: the second instance looks under another name
+      // and misses (nothing found, so nothing rejected), then writes its own entry there.
+      assertEquals(1, shared(second).misses());
+      assertEquals(0, shared(second).rejected());
+      assertEquals(1, shared(second).writes());
     }
+    assertArrayEquals(firstEntry, memcached.get(PORT, firstKey), "the first entry is untouched");
   }
 
   @Test
@@ -172,16 +188,25 @@ class SharedCacheIT {
     }
     Properties config = config("ENCRYPT");
     config.setProperty("token_cache_max_entries", "1"); // so most requests reach memcached
+    ExecutorService background = Executors.newSingleThreadExecutor();
     try (Webapp app = Webapp.start(config)) {
       List<Load.Result> before = Load.run(app, tokens, 4, 15, Duration.ofSeconds(60));
       assertEquals(0, Load.failed(before));
       assertTrue(shared(app).hits() > 0, "memcached served entries while up");
 
-      memcached.kill(PORT);
+      // Killed while a load runs: some requests done, some in flight, one thread held at the
+      // gate until the kill is done, so that its remaining requests come after it.
+      Gate killGate = new Gate(tokens, 9);
+      Future<List<Load.Result>> killedLoad =
+          background.submit(() -> Load.run(app, killGate, 4, 15, Duration.ofSeconds(60)));
+      killGate.awaitReached();
       long failuresAtKill = shared(app).storeFailures();
-      long hitsAtKill = shared(app).hits();
+      memcached.kill(PORT);
+      long hitsAtKill = shared(app).hits(); // after the kill: a dead memcached serves nothing
       long answersAtKill = keystoneAnswers(app);
-      List<Load.Result> killed = Load.run(app, tokens, 4, 15, Duration.ofSeconds(60));
+      killGate.release();
+      List<Load.Result> killed = killedLoad.get(120, TimeUnit.SECONDS);
+      assertEquals(60, killed.size(), "the whole load ran");
       assertEquals(0, Load.failed(killed), "no request failed while memcached was down");
       // The failure path ran: memcached calls failed, nothing came from it, Keystone answered.
       assertTrue(shared(app).storeFailures() > failuresAtKill, "no call to memcached failed");
@@ -189,22 +214,24 @@ class SharedCacheIT {
       assertTrue(keystoneAnswers(app) > answersAtKill, "Keystone was not asked instead");
 
       memcached.restart(PORT);
-      Thread.sleep(2_500); // memcache_pool_dead_retry=2: then it is tried again
-      long hitsBefore = shared(app).hits();
-      List<Load.Result> back = Load.run(app, tokens, 2, 30, Duration.ofSeconds(60));
-      assertEquals(0, Load.failed(back));
-      assertTrue(shared(app).hits() > hitsBefore, "memcached is used again after dead_retry");
+      assertUsedAgainAfterDeadRetry(app, tokens);
 
+      Gate pauseGate = new Gate(tokens, 9);
+      Future<List<Load.Result>> hungLoad =
+          background.submit(() -> Load.run(app, pauseGate, 4, 15, Duration.ofSeconds(60)));
+      pauseGate.awaitReached();
+      long failuresBefore = shared(app).storeFailures();
+      long started = System.nanoTime();
       memcached.pause(PORT);
       try {
-        long failuresBefore = shared(app).storeFailures();
-        long started = System.nanoTime();
-        List<Load.Result> hung = Load.run(app, tokens, 4, 15, Duration.ofSeconds(60));
+        pauseGate.release();
+        List<Load.Result> hung = hungLoad.get(120, TimeUnit.SECONDS);
         long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+        assertEquals(60, hung.size(), "the whole load ran");
         assertEquals(0, Load.failed(hung), "no request failed while memcached hung");
         // A hung memcached costs a request at most the socket timeout (0.25 s), and only the
         // calls in flight when it hung wait for it; then it is skipped, and tried again by one
-        // call every dead_retry (2 s). Without the skip, each of the 60 requests would wait.
+        // call every dead_retry (2 s). Without the skip, each request after the hang would wait.
         long waited = shared(app).storeFailures() - failuresBefore;
         long bound = 4 + seconds / 2 + 1;
         assertTrue(waited >= 1, "the hang was noticed");
@@ -213,6 +240,70 @@ class SharedCacheIT {
       } finally {
         memcached.resume(PORT);
       }
+      assertUsedAgainAfterDeadRetry(app, tokens);
+    } finally {
+      background.shutdownNow();
+    }
+  }
+
+  /**
+   * Once memcache_pool_dead_retry (2 s) has passed since memcached was last found failing, one call
+   * tries it again, and a load is served from it again.
+   */
+  private static void assertUsedAgainAfterDeadRetry(Webapp app, List<String> tokens)
+      throws Exception {
+    Thread.sleep(2_500); // the skip is a time rule (dead_retry = 2 s); nothing to wait on
+    long hitsBefore = shared(app).hits();
+    List<Load.Result> back = Load.run(app, tokens, 2, 30, Duration.ofSeconds(60));
+    assertEquals(0, Load.failed(back));
+    assertTrue(shared(app).hits() > hitsBefore, "memcached is used again after dead_retry");
+  }
+
+  /**
+   * The tokens of one {@link Load#run}, which asks for one before each request: the request that
+   * asks for the {@code at}-th waits (a minute at most) until {@link #release()}. By then the other
+   * threads' earlier requests are done or in flight, so what the test does between {@link
+   * #awaitReached()} and {@code release()} happens in the middle of the load, and the held thread's
+   * remaining requests all come after it.
+   */
+  private static final class Gate extends AbstractList<String> {
+    private final List<String> tokens;
+    private final int at;
+    private final AtomicInteger handedOut = new AtomicInteger();
+    private final CountDownLatch reached = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    Gate(List<String> tokens, int at) {
+      this.tokens = List.copyOf(tokens);
+      this.at = at;
+    }
+
+    @Override
+    public String get(int index) {
+      if (handedOut.incrementAndGet() == at) {
+        reached.countDown();
+        try {
+          if (!released.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the gate was not released within a minute");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return tokens.get(index);
+    }
+
+    @Override
+    public int size() {
+      return tokens.size();
+    }
+
+    void awaitReached() throws InterruptedException {
+      assertTrue(reached.await(60, TimeUnit.SECONDS), "the load did not start within a minute");
+    }
+
+    void release() {
+      released.countDown();
     }
   }
 
