@@ -80,7 +80,7 @@ final class Memcached implements AutoCloseable {
         command(
             port, "lru_crawler metadump all\r\n".getBytes(StandardCharsets.US_ASCII), "END\r\n");
     List<String> keys = new ArrayList<>();
-    for (String line : dump.split("\r\n")) {
+    for (String line : dump.split("\r?\n")) {
       if (line.startsWith("key=")) {
         String encoded =
             line.substring(4, line.indexOf(' ') < 0 ? line.length() : line.indexOf(' '));
