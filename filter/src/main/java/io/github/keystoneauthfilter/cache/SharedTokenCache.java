@@ -47,7 +47,7 @@ public final class SharedTokenCache implements TokenValidator {
   private final SharedStore store;
   private final EntryProtection protection;
   private final IdentityCodec codec;
-  private final long ttlSeconds;
+  private final Duration ttl;
   private final boolean includeCatalog;
   private final Clock clock;
   private final LongAdder hits = new LongAdder();
@@ -81,7 +81,7 @@ public final class SharedTokenCache implements TokenValidator {
     this.store = store;
     this.protection = protection;
     this.codec = new IdentityCodec(mapper);
-    this.ttlSeconds = ttl.toSeconds();
+    this.ttl = Duration.ofSeconds(ttl.toSeconds());
     this.includeCatalog = includeCatalog;
     this.clock = clock;
   }
@@ -102,17 +102,23 @@ public final class SharedTokenCache implements TokenValidator {
     TokenValidation answer = delegate.validate(token);
     if (answer instanceof TokenValidation.Valid valid) {
       write(name, keys, valid.identity(), usableUntil(asked, valid));
+      // This instance keeps it no longer than the others may use the entry: until ttl after
+      // Keystone was asked. (Not capped at the expiry here: the in-process cache does that,
+      // except for allow_expired, where the token may be expired already.)
+      return new TokenValidation.Valid(valid.identity(), earliest(asked.plus(ttl), valid));
     }
-    return answer; // fresh from Keystone: the in-process cache counts its own time from now
+    return answer;
   }
 
   /** {@code asked + ttl}, never past the token's expiry nor a limit the answer already had. */
   private Instant usableUntil(Instant asked, TokenValidation.Valid valid) {
-    Instant until = asked.plusSeconds(ttlSeconds);
+    Instant until = earliest(asked.plus(ttl), valid);
     Instant expiresAt = valid.identity().expiresAt();
-    if (expiresAt.isBefore(until)) {
-      until = expiresAt;
-    }
+    return expiresAt.isBefore(until) ? expiresAt : until;
+  }
+
+  /** {@code until}, or the answer's own usableUntil if that is earlier. */
+  private static Instant earliest(Instant until, TokenValidation.Valid valid) {
     Instant earlier = valid.usableUntil();
     return earlier != null && earlier.isBefore(until) ? earlier : until;
   }
@@ -145,12 +151,12 @@ public final class SharedTokenCache implements TokenValidator {
   private void write(
       String name, EntryProtection.Keys keys, Identity identity, Instant usableUntil) {
     Instant now = clock.instant();
-    long ttl = Duration.between(now, usableUntil).toSeconds();
-    if (ttl < 1) {
+    long left = Duration.between(now, usableUntil).toSeconds();
+    if (left < 1) {
       return;
     }
     // memcached reads more than 30 days as an absolute time: never ask for that long.
-    int seconds = (int) Math.min(ttl, Duration.ofDays(30).toSeconds());
+    int seconds = (int) Math.min(left, Duration.ofDays(30).toSeconds());
     store.set(name, protection.seal(keys, codec.encode(identity, usableUntil)), seconds);
     writes.increment();
   }

@@ -198,4 +198,56 @@ class SharedCacheWindowTest {
     assertEquals(new TokenValidation.Invalid("revoked"), cache.validate(TOKEN));
     assertEquals(1, later.calls.get());
   }
+
+  @Test
+  void theInstanceThatAskedKeystone_keepsTheIdentityNoLongerThanTheOthers() {
+    CountingKeystone slow =
+        new CountingKeystone(
+            t -> {
+              clock.advance(Duration.ofSeconds(4));
+              return keystoneSays.get();
+            });
+    TokenCache inProcess = new TokenCache(shared(slow, EntryProtection.none()), TTL, 100, clock);
+    inProcess.validate(TOKEN); // asked at START, answered at START + 4 s
+    keystoneSays.set(new TokenValidation.Invalid("revoked"));
+
+    clock.set(START.plus(TTL).minusMillis(1));
+    assertInstanceOf(TokenValidation.Valid.class, inProcess.validate(TOKEN));
+    clock.set(START.plus(TTL));
+    assertEquals(new TokenValidation.Invalid("revoked"), inProcess.validate(TOKEN));
+    assertEquals(2, slow.calls.get());
+  }
+
+  @Test
+  void anExpiredTokenAcceptedWithAllowExpired_isStillKeptInProcess() {
+    // Not shared (its entry could be used for no time at all), but kept in process for the TTL,
+    // as without a shared cache: service-token requests with an expired user token stay cheap.
+    Identity expired =
+        new Identity(
+            "u-1",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            false,
+            List.of(),
+            false,
+            START.minusSeconds(10),
+            null);
+    CountingKeystone keystone = new CountingKeystone(t -> new TokenValidation.Valid(expired));
+    TokenCache inProcess =
+        new TokenCache(shared(keystone, EntryProtection.none()), TTL, 100, clock);
+    AuthToken token = TOKEN.allowingExpired();
+
+    assertInstanceOf(TokenValidation.Valid.class, inProcess.validate(token));
+    clock.set(START.plus(TTL).minusSeconds(1));
+    assertInstanceOf(TokenValidation.Valid.class, inProcess.validate(token));
+    assertEquals(1, keystone.calls.get());
+    assertEquals(0, store.values.size());
+  }
 }

@@ -114,7 +114,8 @@ class SharedTokenCacheTest {
     CountingKeystone second = new CountingKeystone(t -> new TokenValidation.Valid(identity));
 
     assertEquals(
-        new TokenValidation.Valid(identity), instance(first, protection(mode)).validate(TOKEN));
+        new TokenValidation.Valid(identity, START.plus(TTL)),
+        instance(first, protection(mode)).validate(TOKEN));
     SharedTokenCache other = instance(second, protection(mode));
     assertEquals(new TokenValidation.Valid(identity, START.plus(TTL)), other.validate(TOKEN));
     assertEquals(1, first.calls.get());
@@ -270,8 +271,8 @@ class SharedTokenCacheTest {
     Identity identity = identityUntil(START.plus(Duration.ofHours(1)));
     CountingKeystone keystone = new CountingKeystone(t -> new TokenValidation.Valid(identity));
     SharedTokenCache cache = instance(keystone, EntryProtection.none());
-    assertEquals(new TokenValidation.Valid(identity), cache.validate(TOKEN));
-    assertEquals(new TokenValidation.Valid(identity), cache.validate(TOKEN));
+    assertEquals(new TokenValidation.Valid(identity, START.plus(TTL)), cache.validate(TOKEN));
+    assertEquals(new TokenValidation.Valid(identity, START.plus(TTL)), cache.validate(TOKEN));
     assertEquals(2, keystone.calls.get());
   }
 }
