@@ -19,16 +19,17 @@ import org.jspecify.annotations.Nullable;
  * Keystone vouched for.
  *
  * <ul>
- *   <li>Only valid identities are shared, for {@code min(ttl, expires_at - now)} in whole seconds
- *       (nothing when under a second is left). Invalid answers stay in each instance's own cache.
+ *   <li>Only valid identities are shared, until the time below, in whole seconds (nothing when
+ *       under a second is left). Invalid answers stay in each instance's own cache.
  *   <li>Each entry holds, inside what is signed (and encrypted), the time until which it may be
  *       used: when Keystone was asked, plus {@code ttl}, never past the token's expiry. After that
  *       time the entry is refused like a tampered one, whatever memcached (or someone replaying a
- *       saved entry) returns; and an identity served from an entry carries that time ({@link
- *       TokenValidation.Valid#usableUntil()}), so the in-process cache keeps it no longer. The
- *       window in which a revoked token is still accepted is thus {@code ttl} from Keystone's
- *       answer across all instances, not {@code ttl} per cache level (this assumes the instances'
- *       clocks agree; a skew widens or narrows the window by as much).
+ *       saved entry) returns. An identity served from an entry carries that time ({@link
+ *       TokenValidation.Valid#usableUntil()}), and one fresh from Keystone carries "asked + {@code
+ *       ttl}", so the in-process cache keeps neither longer. The window in which a revoked token is
+ *       still accepted is thus {@code ttl} from Keystone's answer across all instances, not {@code
+ *       ttl} per cache level (this assumes the instances' clocks agree; a skew widens or narrows
+ *       the window by as much).
  *   <li>An entry is used only if it opens ({@link EntryProtection}: the MAC matches and it
  *       decrypts), decodes, is within its time, and its token has not expired (unless the token is
  *       asked about with {@code allow_expired}); anything else is a miss, and Keystone is asked.
