@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>A valid identity lives {@code min(ttl, expires_at - now)} from the answer; its expiry is
  *       checked again on every hit, so an expired token is never served (unless it was asked about
  *       with {@code allow_expired}; such an identity lives {@code ttl}). An answer that carries a
- *       {@link TokenValidation.Valid#usableUntil() usableUntil} (one from the shared cache) lives
+ *       {@link TokenValidation.Valid#usableUntil() usableUntil} (the shared cache's answers) lives
  *       no longer than that, also with {@code allow_expired}.
  *   <li>An invalid answer is kept for a short {@code invalidTtl} in a separate, bounded cache, so
  *       that a flood of random tokens neither costs a Keystone call each nor evicts valid
