@@ -2,25 +2,22 @@ package io.github.keystoneauthfilter;
 
 import io.github.keystoneauthfilter.token.AccessRule;
 import io.github.keystoneauthfilter.token.Identity;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Application-credential access rules (keystonemiddleware §3.7), checked on every request, cache
  * hits included. Unlike keystonemiddleware, literal parts of a rule's path are matched literally (a
  * {@code .} is a dot, not "any character").
+ *
+ * <p>Rules come from tokens, so they are treated as hostile: a rule path is parsed afresh on each
+ * check (nothing is kept per rule, so the memory used does not grow with the rules seen) and
+ * matched without backtracking, in time proportional to (rule length + 1) × path length at worst.
  */
 final class AccessRules {
-  private static final Pattern TOKENS =
-      Pattern.compile(
-          "(?<tag>\\{[^}]*\\})|(?<wild>\\*(?=$|[^*]))|(?<recursive>\\*\\*)|(?<literal>[^{}*]+)");
-
   private final @Nullable String serviceType;
-  private final ConcurrentHashMap<String, Pattern> compiled = new ConcurrentHashMap<>();
 
   /**
    * @param serviceType this service's catalog type ({@code service_type}), or null if unset
@@ -64,30 +61,140 @@ final class AccessRules {
     for (AccessRule rule : rules) {
       if (rule.method().equals(method)
           && rule.service().equals(type)
-          && pattern(rule.path()).matcher(path).matches()) {
+          && RulePath.parse(rule.path()).matches(path)) {
         return null;
       }
     }
     return "no access rule allows " + method + " " + path;
   }
 
-  private Pattern pattern(String rulePath) {
-    return compiled.computeIfAbsent(rulePath, AccessRules::compile);
-  }
+  /**
+   * A rule's path pattern: {@code {x}} and {@code *} match one non-empty segment (one or more
+   * characters other than {@code /}), {@code **} matches anything, also nothing (like the regex
+   * {@code .*}: it may cross {@code /} and start or end mid-segment, but not a line terminator),
+   * and everything else is literal; the whole path must match.
+   *
+   * <p>This is exactly what the regex this class used to build from a rule matched (a {@code {...}}
+   * up to the first {@code }}, a {@code **} before a lone {@code *}, a {@code }} outside a tag and
+   * a {@code {} with no {@code }} after it ignored; the path taken code point by code point, as
+   * {@link java.util.regex.Pattern} does, so a surrogate pair is never split), but decided by
+   * following every way of matching at once, one code point of the path at a time, instead of
+   * trying them one after another.
+   */
+  static final class RulePath {
+    /** One code point of a literal. */
+    private static final byte LITERAL = 0;
 
-  /** {@code {x}} and {@code *}: one non-empty segment; {@code **}: anything; the rest literal. */
-  static Pattern compile(String rulePath) {
-    StringBuilder regex = new StringBuilder();
-    Matcher token = TOKENS.matcher(rulePath);
-    while (token.find()) {
-      if (token.group("tag") != null || token.group("wild") != null) {
-        regex.append("[^/]+");
-      } else if (token.group("recursive") != null) {
-        regex.append(".*");
-      } else {
-        regex.append(Pattern.quote(token.group("literal")));
+    /** {@code [^/]}: a segment's first code point. */
+    private static final byte NOT_SLASH = 1;
+
+    /** {@code [^/]*}: the rest of a segment. */
+    private static final byte MORE_NOT_SLASH = 2;
+
+    /** {@code .*}. */
+    private static final byte ANYTHING = 3;
+
+    private final byte[] kinds;
+    private final int[] literals;
+
+    private RulePath(byte[] kinds, int[] literals) {
+      this.kinds = kinds;
+      this.literals = literals;
+    }
+
+    /** Parses a rule's path; linear in its length, never fails. */
+    static RulePath parse(String rule) {
+      int n = rule.length();
+      byte[] kinds = new byte[2 * n];
+      int[] literals = new int[2 * n];
+      int size = 0;
+      int lastClose = rule.lastIndexOf('}');
+      int i = 0;
+      while (i < n) {
+        int c = rule.codePointAt(i);
+        if (c == '{') {
+          if (i < lastClose) {
+            kinds[size++] = NOT_SLASH;
+            kinds[size++] = MORE_NOT_SLASH;
+            i = rule.indexOf('}', i + 1) + 1;
+          } else {
+            i++; // no closing brace after it: the old pattern skipped it
+          }
+        } else if (c == '}') {
+          i++; // outside a tag: skipped
+        } else if (c == '*') {
+          if (i + 1 < n && rule.charAt(i + 1) == '*') {
+            kinds[size++] = ANYTHING;
+            i += 2;
+          } else {
+            kinds[size++] = NOT_SLASH;
+            kinds[size++] = MORE_NOT_SLASH;
+            i++;
+          }
+        } else {
+          kinds[size] = LITERAL;
+          literals[size++] = c;
+          i += Character.charCount(c);
+        }
+      }
+      return new RulePath(Arrays.copyOf(kinds, size), Arrays.copyOf(literals, size));
+    }
+
+    /**
+     * Whether the whole of {@code path} matches. State {@code s} means "the first {@code s}
+     * elements are matched"; at a repeated element ({@code [^/]*}, {@code .*}) it may take a code
+     * point and stay, or move on without taking one. Time: (elements + 1) × path length at worst;
+     * memory: two arrays of (elements + 1).
+     */
+    boolean matches(String path) {
+      int m = kinds.length;
+      int n = path.length();
+      boolean[] here = new boolean[m + 1];
+      boolean[] next = new boolean[m + 1];
+      here[0] = true;
+      int p = 0;
+      while (true) {
+        for (int s = 0; s < m; s++) {
+          if (here[s] && (kinds[s] == ANYTHING || kinds[s] == MORE_NOT_SLASH)) {
+            here[s + 1] = true; // may match nothing more
+          }
+        }
+        if (p == n) {
+          return here[m];
+        }
+        int c = path.codePointAt(p);
+        p += Character.charCount(c);
+        boolean slash = c == '/';
+        boolean lineEnd = isLineTerminator(c);
+        boolean any = false;
+        Arrays.fill(next, false);
+        for (int s = 0; s < m; s++) {
+          if (here[s]) {
+            int to =
+                switch (kinds[s]) {
+                  case LITERAL -> literals[s] == c ? s + 1 : -1;
+                  case NOT_SLASH -> slash ? -1 : s + 1;
+                  case MORE_NOT_SLASH -> slash ? -1 : s;
+                  default -> lineEnd ? -1 : s; // ANYTHING
+                };
+            if (to >= 0) {
+              next[to] = true;
+              any = true;
+            }
+          }
+        }
+        if (!any) {
+          return false;
+        }
+        boolean[] swap = here;
+        here = next;
+        next = swap;
       }
     }
-    return Pattern.compile(regex.toString());
+
+    /** What the regex {@code .} does not match (without DOTALL or UNIX_LINES). */
+    private static boolean isLineTerminator(int c) {
+      return c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029';
+    }
   }
 }

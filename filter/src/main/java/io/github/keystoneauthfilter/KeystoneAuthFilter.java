@@ -237,6 +237,7 @@ public final class KeystoneAuthFilter implements Filter {
             settings.tokenCacheMaxEntries(),
             settings.invalidTokenCacheTime(),
             settings.invalidTokenCacheMaxEntries(),
+            settings.failoverDeadline(),
             settings.clock());
     this.validator = cache;
     metrics.attach(endpoints, cache, bulkhead, shared);

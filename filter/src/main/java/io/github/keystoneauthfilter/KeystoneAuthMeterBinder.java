@@ -142,7 +142,8 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
         .register(registry);
     sharedCounter(
             "keystone.auth.shared.cache.rejected",
-            "Shared cache entries not used: failed MAC, decryption or decoding (counted as misses)",
+            "Shared cache entries not used: failed MAC, decryption or decoding, or past their"
+                + " time (counted as misses)",
             metrics,
             SharedTokenCache::rejected)
         .register(registry);

@@ -73,7 +73,8 @@ public record MetricsSnapshot(
    * @param hits identities served from memcached (no Keystone call)
    * @param misses lookups that went on to Keystone, including rejected entries
    * @param rejected of {@code misses}, entries found but not used: failed MAC, decryption or
-   *     decoding (tampered with, or written with another secret or strategy)
+   *     decoding (tampered with, or written with another secret or strategy), or past the time
+   *     until which they may be used (replayed, or clocks out of step)
    * @param writes identities written to memcached (attempted)
    * @param storeFailures memcached calls that failed or timed out; a server skipped for {@code
    *     memcache_pool_dead_retry} is not called, so this stops growing while it is skipped

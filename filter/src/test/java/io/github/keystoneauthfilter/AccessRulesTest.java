@@ -3,12 +3,19 @@ package io.github.keystoneauthfilter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.token.AccessRule;
 import io.github.keystoneauthfilter.token.Identity;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -54,9 +61,137 @@ class AccessRulesTest {
     "/v1/a.b, /v1/a.b, true",
     "/v1/(x), /v1/(x), true",
   })
-  void compileWhenPatternThenMatchesAsKeystonemiddlewareWithLiteralsEscaped(
+  void matchesWhenPatternThenAsKeystonemiddlewareWithLiteralsEscaped(
       String pattern, String path, boolean matches) {
-    assertEquals(matches, AccessRules.compile(pattern).matcher(path).matches());
+    assertEquals(matches, AccessRules.RulePath.parse(pattern).matches(path));
+  }
+
+  /**
+   * How rule paths were matched before (a backtracking regex), kept here only to check that the
+   * matcher that replaced it agrees with it.
+   */
+  private static Pattern oldRegex(String rulePath) {
+    Matcher token =
+        Pattern.compile(
+                "(?<tag>\\{[^}]*\\})|(?<wild>\\*(?=$|[^*]))|(?<recursive>\\*\\*)|(?<literal>[^{}*]+)")
+            .matcher(rulePath);
+    StringBuilder regex = new StringBuilder();
+    while (token.find()) {
+      if (token.group("tag") != null || token.group("wild") != null) {
+        regex.append("[^/]+");
+      } else if (token.group("recursive") != null) {
+        regex.append(".*");
+      } else {
+        regex.append(Pattern.quote(token.group("literal")));
+      }
+    }
+    return Pattern.compile(regex.toString());
+  }
+
+  private static String randomOf(Random random, String[] pieces, int maxPieces) {
+    StringBuilder text = new StringBuilder();
+    int count = random.nextInt(maxPieces + 1);
+    for (int i = 0; i < count; i++) {
+      text.append(pieces[random.nextInt(pieces.length)]);
+    }
+    return text.toString();
+  }
+
+  @Test
+  void matchesWhenRandomRulesAndPathsThenSameAnswerAsTheOldRegex() {
+    // Pieces that exercise every branch: tags (also unclosed and stray braces), both wildcards,
+    // slashes, dots, line terminators (the regex's . stops there), surrogate pairs and lone halves.
+    String[] rulePieces = {
+      "a",
+      "b",
+      "/",
+      "/",
+      "*",
+      "**",
+      "{x}",
+      "{",
+      "}",
+      "{/}",
+      ".",
+      "\n",
+      "\uD83D\uDE00",
+      "\uD83D",
+      "\uDE00",
+      "ab/"
+    };
+    String[] pathPieces = {
+      "a",
+      "b",
+      "/",
+      "/",
+      "ab",
+      "x",
+      ".",
+      "*",
+      "{",
+      "}",
+      "\n",
+      "\u2028",
+      "\uD83D\uDE00",
+      "\uD83D",
+      "\uDE00"
+    };
+    Random random = new Random(20261201L);
+    int matched = 0;
+    for (int i = 0; i < 50_000; i++) {
+      String rule = randomOf(random, rulePieces, 7);
+      String path = randomOf(random, pathPieces, 9);
+      boolean expected = oldRegex(rule).matcher(path).matches();
+      assertEquals(
+          expected,
+          AccessRules.RulePath.parse(rule).matches(path),
+          () -> "rule " + escaped(rule) + " path " + escaped(path));
+      matched += expected ? 1 : 0;
+    }
+    assertTrue(
+        matched > 1_000, "enough pairs match for the comparison to mean something: " + matched);
+  }
+
+  private static String escaped(String text) {
+    StringBuilder out = new StringBuilder("\"");
+    text.chars()
+        .forEach(c -> out.append(c < 0x20 || c > 0x7e ? String.format("\\u%04X", c) : (char) c));
+    return out.append('"').toString();
+  }
+
+  @Test
+  void matchesWhenHostileRuleAndLongPathThenFinishesQuickly() {
+    // Seven ** and a literal that never comes: a backtracking matcher tries every way of
+    // splitting 2,000 segments seven ways (the regex took minutes); this must be linear.
+    String rule = "/**/**/**/**/**/**/**/z";
+    String path = "/a".repeat(2_000);
+    AccessRules rules = new AccessRules("compute");
+    Identity identity = restricted(Set.of("compute"), new AccessRule("compute", "GET", rule));
+
+    String refusal =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(5), () -> rules.refusal(identity, "GET", path, false));
+
+    assertNotNull(refusal);
+    assertNull(rules.refusal(identity, "GET", path + "/z", false), "the rule does match this");
+  }
+
+  @Test
+  void refusalWhenRuleCheckedThenNotKeptOnceTheIdentityIsGone() {
+    AccessRules rules = new AccessRules("compute");
+    String rulePath = "/v2.1/servers/{id}/unique-" + System.nanoTime();
+    WeakReference<String> seen = new WeakReference<>(rulePath);
+    Identity identity = restricted(Set.of("compute"), new AccessRule("compute", "GET", rulePath));
+    assertNotNull(rules.refusal(identity, "GET", "/v2.1/servers/1", false));
+    identity = null;
+    rulePath = null;
+
+    // Once the token's identity is gone, nothing may hold on to its rules: a map from rule to
+    // compiled pattern, as before, grows with every rule any token ever carried.
+    for (int i = 0; i < 100 && seen.get() != null; i++) {
+      System.gc();
+    }
+    assertNull(seen.get(), "the access rules keep a reference to a rule they checked");
   }
 
   @Test

@@ -32,7 +32,9 @@ import org.jspecify.annotations.Nullable;
  * from its upper-case name, so {@code encrypt} really encrypts.
  */
 public final class EntryProtection {
-  private static final String KEY_PREFIX = "keystoneauthfilter/v1/";
+  // v2: entries hold the time until which they may be used (IdentityCodec version 2); a new name
+  // makes a v1 entry left in memcached a plain miss instead of a rejected entry.
+  private static final String KEY_PREFIX = "keystoneauthfilter/v2/";
   private static final int MAC_TEXT_LENGTH = 64; // Base64 of the 48-byte HMAC-SHA384
   private static final int IV_LENGTH = 16;
   private static final Base64.Encoder B64 = Base64.getEncoder();

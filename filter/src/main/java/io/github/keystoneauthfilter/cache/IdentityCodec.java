@@ -15,21 +15,34 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An {@link Identity} as the JSON kept in the shared cache. Decoding is strict: anything that is
- * not exactly what {@link #encode} writes (a different version, a missing or mistyped field, a
- * control character in a value that becomes a header) is refused, so a corrupt entry is a miss.
+ * An {@link Identity}, and the time until which it may be used, as the JSON kept in the shared
+ * cache. Decoding is strict: anything that is not exactly what {@link #encode} writes (a different
+ * version, a missing or mistyped field, a control character in a value that becomes a header) is
+ * refused, so a corrupt entry is a miss.
+ *
+ * <p>Version 2 added {@code usable_until}; a version 1 entry (which has none) is refused.
  */
 final class IdentityCodec {
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
   private final ObjectMapper mapper;
 
   IdentityCodec(ObjectMapper mapper) {
     this.mapper = mapper;
   }
 
-  byte[] encode(Identity identity) {
+  /**
+   * One shared-cache entry.
+   *
+   * @param identity what Keystone said
+   * @param usableUntil the time after which the entry must not be used (Keystone's answer + {@code
+   *     token_cache_time}, never past the token's expiry)
+   */
+  record Entry(Identity identity, Instant usableUntil) {}
+
+  byte[] encode(Identity identity, Instant usableUntil) {
     ObjectNode root = mapper.createObjectNode();
     root.put("v", VERSION);
+    root.put("usable_until", usableUntil.toString());
     root.put("user_id", identity.userId());
     root.put("user_name", identity.userName());
     root.put("user_domain_id", identity.userDomainId());
@@ -72,8 +85,8 @@ final class IdentityCodec {
     }
   }
 
-  /** The identity, or null when {@code json} is not a well-formed entry. */
-  @Nullable Identity decode(byte[] json) {
+  /** The entry, or null when {@code json} is not a well-formed entry of this version. */
+  @Nullable Entry decode(byte[] json) {
     try {
       JsonNode root = mapper.readTree(json);
       if (root == null || !root.isObject() || root.path("v").asInt(-1) != VERSION) {
@@ -84,24 +97,27 @@ final class IdentityCodec {
       if (system == null || !system.isBoolean() || admin == null || !admin.isBoolean()) {
         return null;
       }
-      return new Identity(
-          required(root, "user_id"),
-          optional(root, "user_name"),
-          optional(root, "user_domain_id"),
-          optional(root, "user_domain_name"),
-          optional(root, "project_id"),
-          optional(root, "project_name"),
-          optional(root, "project_domain_id"),
-          optional(root, "project_domain_name"),
-          optional(root, "domain_id"),
-          optional(root, "domain_name"),
-          system.booleanValue(),
-          strings(root.get("roles")),
-          admin.booleanValue(),
-          Instant.parse(required(root, "expires_at")),
-          optional(root, "catalog"), // JSON in a header: the same rule
-          nullableSet(root.get("service_types")),
-          rules(root.get("access_rules")));
+      Instant usableUntil = Instant.parse(required(root, "usable_until"));
+      Identity identity =
+          new Identity(
+              required(root, "user_id"),
+              optional(root, "user_name"),
+              optional(root, "user_domain_id"),
+              optional(root, "user_domain_name"),
+              optional(root, "project_id"),
+              optional(root, "project_name"),
+              optional(root, "project_domain_id"),
+              optional(root, "project_domain_name"),
+              optional(root, "domain_id"),
+              optional(root, "domain_name"),
+              system.booleanValue(),
+              strings(root.get("roles")),
+              admin.booleanValue(),
+              Instant.parse(required(root, "expires_at")),
+              optional(root, "catalog"), // JSON in a header: the same rule
+              nullableSet(root.get("service_types")),
+              rules(root.get("access_rules")));
+      return new Entry(identity, usableUntil);
     } catch (IOException | Malformed | RuntimeException e) {
       return null; // a bad date, say: whatever it is, the entry is not used
     }

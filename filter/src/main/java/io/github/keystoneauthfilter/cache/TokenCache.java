@@ -14,6 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -22,16 +25,20 @@ import org.jspecify.annotations.Nullable;
  * when set, since the answer differs).
  *
  * <ul>
- *   <li>A valid identity lives {@code min(ttl, expires_at - now)}; its expiry is checked again on
- *       every hit, so an expired token is never served (unless it was asked about with {@code
- *       allow_expired}; such an identity lives {@code ttl}).
+ *   <li>A valid identity lives {@code min(ttl, expires_at - now)} from the answer; its expiry is
+ *       checked again on every hit, so an expired token is never served (unless it was asked about
+ *       with {@code allow_expired}; such an identity lives {@code ttl}). An answer that carries a
+ *       {@link TokenValidation.Valid#usableUntil() usableUntil} (the shared cache's answers) lives
+ *       no longer than that, also with {@code allow_expired}.
  *   <li>An invalid answer is kept for a short {@code invalidTtl} in a separate, bounded cache, so
  *       that a flood of random tokens neither costs a Keystone call each nor evicts valid
  *       identities; zero keeps none (keystonemiddleware keeps none).
  *   <li>"Keystone unavailable" is never kept.
  *   <li>Single flight: while one request asks the delegate about a token, the others carrying the
- *       same token wait for that answer (or failure) instead of asking too. Requests in flight are
- *       held apart from the caches, so they never push valid identities out.
+ *       same token wait for that answer (or failure) instead of asking too, for at most {@code
+ *       waitLimit} ({@code failover_deadline}): then they fail as "Keystone unavailable" (503,
+ *       {@code Retry-After: 1}) while the first request goes on. Requests in flight are held apart
+ *       from the caches, so they never push valid identities out.
  * </ul>
  *
  * <p>The request that finds no entry asks the delegate on its own thread; there is no executor.
@@ -40,8 +47,18 @@ import org.jspecify.annotations.Nullable;
  * misses, single-flight joins, evictions for size and expirations of valid identities.
  */
 public final class TokenCache implements TokenValidator {
+  /**
+   * How long a request waits for another's validation of the same token when no limit is given: the
+   * default of {@code failover_deadline}.
+   */
+  public static final Duration DEFAULT_WAIT_LIMIT = Duration.ofSeconds(10);
+
+  private static final Duration WAIT_RETRY_AFTER = Duration.ofSeconds(1);
+
   private final TokenValidator delegate;
   private final Clock clock;
+  private final Duration waitLimit;
+  private final long waitLimitNanos;
   private final Cache<String, Cached> valid;
   private final @Nullable Cache<String, TokenValidation.Invalid> invalid;
   private final ConcurrentHashMap<String, CompletableFuture<Outcome>> inFlight =
@@ -67,7 +84,8 @@ public final class TokenCache implements TokenValidator {
   }
 
   /**
-   * Creates the cache, with a cache of invalid answers.
+   * Creates the cache, with a cache of invalid answers, waiters bounded by {@link
+   * #DEFAULT_WAIT_LIMIT}.
    *
    * @param delegate where answers come from on a miss
    * @param ttl the longest a valid identity is kept; zero keeps nothing (requests in flight are
@@ -84,8 +102,38 @@ public final class TokenCache implements TokenValidator {
       Duration invalidTtl,
       long invalidMaxEntries,
       Clock clock) {
+    this(delegate, ttl, maxEntries, invalidTtl, invalidMaxEntries, DEFAULT_WAIT_LIMIT, clock);
+  }
+
+  /**
+   * Creates the cache, with a cache of invalid answers.
+   *
+   * @param delegate where answers come from on a miss
+   * @param ttl the longest a valid identity is kept; zero keeps nothing (requests in flight are
+   *     still shared)
+   * @param maxEntries the most identities kept
+   * @param invalidTtl how long an invalid answer is kept; zero keeps none
+   * @param invalidMaxEntries the most invalid answers kept
+   * @param waitLimit the longest a request waits for another request's validation of the same token
+   *     ({@code failover_deadline}); positive
+   * @param clock the time source, also used as the caches' ticker
+   * @throws IllegalArgumentException if {@code waitLimit} is not positive
+   */
+  public TokenCache(
+      TokenValidator delegate,
+      Duration ttl,
+      long maxEntries,
+      Duration invalidTtl,
+      long invalidMaxEntries,
+      Duration waitLimit,
+      Clock clock) {
+    if (waitLimit.isZero() || waitLimit.isNegative()) {
+      throw new IllegalArgumentException("waitLimit must be positive but was " + waitLimit);
+    }
     this.delegate = delegate;
     this.clock = clock;
+    this.waitLimit = waitLimit;
+    this.waitLimitNanos = saturatedNanos(waitLimit);
     this.valid =
         Caffeine.newBuilder()
             .maximumSize(maxEntries)
@@ -124,7 +172,7 @@ public final class TokenCache implements TokenValidator {
     Outcome outcome;
     if (existing != null) {
       joins.increment();
-      outcome = existing.join(); // never completed exceptionally: see below
+      outcome = await(existing);
     } else {
       try {
         // Another request may have finished between our lookup and putIfAbsent.
@@ -154,6 +202,33 @@ public final class TokenCache implements TokenValidator {
       return new TokenValidation.Invalid("token expired");
     }
     return answer;
+  }
+
+  /**
+   * The answer another request is getting, waiting at most {@code waitLimit}: that request is
+   * bounded by the same deadline, but whatever holds it up must not hold up every request with the
+   * same token for longer.
+   */
+  private Outcome await(CompletableFuture<Outcome> shared) {
+    try {
+      return shared.get(waitLimitNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      return new Failed(
+          new KeystoneUnavailableException(
+              "another request's validation of the same token took longer than failover_deadline ("
+                  + waitLimit.toMillis()
+                  + " ms)",
+              WAIT_RETRY_AFTER));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Failed(
+          new KeystoneUnavailableException(
+              "interrupted while waiting for another request's validation of the same token",
+              WAIT_RETRY_AFTER));
+    } catch (ExecutionException e) {
+      // Never: the future is only ever completed normally (see validate).
+      throw new IllegalStateException("a shared validation failed unexpectedly", e);
+    }
   }
 
   /** Number of valid identities cached; for tests and metrics. */
@@ -285,7 +360,10 @@ public final class TokenCache implements TokenValidator {
     }
   }
 
-  /** Until the TTL or the token's expiry, whichever is first (only the TTL for allow_expired). */
+  /**
+   * Until the TTL, the token's expiry (not for allow_expired) or the answer's usableUntil,
+   * whichever is first.
+   */
   private static final class ValidExpiry implements Expiry<String, Cached> {
     private final long ttlNanos;
     private final Clock clock;
@@ -297,12 +375,18 @@ public final class TokenCache implements TokenValidator {
 
     @Override
     public long expireAfterCreate(String key, Cached value, long currentTime) {
-      if (value.allowExpired()) {
-        return ttlNanos; // the token may be expired already: that is the point
+      Instant now = clock.instant();
+      long nanos = ttlNanos;
+      if (!value.allowExpired()) { // else the token may be expired already: that is the point
+        nanos =
+            Math.min(
+                nanos, saturatedNanos(Duration.between(now, value.valid().identity().expiresAt())));
       }
-      long untilExpiry =
-          saturatedNanos(Duration.between(clock.instant(), value.valid().identity().expiresAt()));
-      return Math.max(0, Math.min(ttlNanos, untilExpiry));
+      Instant usableUntil = value.valid().usableUntil();
+      if (usableUntil != null) {
+        nanos = Math.min(nanos, saturatedNanos(Duration.between(now, usableUntil)));
+      }
+      return Math.max(0, nanos);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.github.keystoneauthfilter.token;
 
+import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A definite answer about a token: the outcomes that may be cached. "Keystone could not be asked"
@@ -8,11 +10,29 @@ import java.util.Objects;
  */
 public sealed interface TokenValidation {
 
-  /** Keystone vouched for the token. */
-  record Valid(Identity identity) implements TokenValidation {
+  /**
+   * Keystone vouched for the token.
+   *
+   * @param identity what Keystone said about the token
+   * @param usableUntil the latest time this answer may be used without asking Keystone again, when
+   *     it was not just given by Keystone: an answer from the shared cache carries the time sealed
+   *     into its entry (Keystone's answer + {@code token_cache_time}, never past the token's
+   *     expiry), and no cache may keep it longer. Null for an answer fresh from Keystone: the
+   *     in-process cache then counts {@code token_cache_time} from now.
+   */
+  record Valid(Identity identity, @Nullable Instant usableUntil) implements TokenValidation {
     /** Checks the identity is present. */
     public Valid {
       Objects.requireNonNull(identity, "identity");
+    }
+
+    /**
+     * An answer fresh from Keystone (no earlier limit on its use).
+     *
+     * @param identity what Keystone said about the token
+     */
+    public Valid(Identity identity) {
+      this(identity, null);
     }
   }
 

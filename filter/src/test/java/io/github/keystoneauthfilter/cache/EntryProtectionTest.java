@@ -28,13 +28,13 @@ class EntryProtectionTest {
     // hmac.new(b"s3cret", b"gAAAAABtest-token" + b"MAC", hashlib.sha384).digest()
     EntryProtection.Keys mac =
         EntryProtection.of(EntryProtection.Mode.MAC, "s3cret").keys(TOKEN, HASH);
-    assertEquals("keystoneauthfilter/v1/itCfSwWSsZq2K7FpYIfdSw", mac.name());
+    assertEquals("keystoneauthfilter/v2/itCfSwWSsZq2K7FpYIfdSw", mac.name());
     assertEquals("90b61e5c4077d6f0aacd7ef362b23968", HexFormat.of().formatHex(mac.macKey()));
     assertEquals("15de561342ce065faf884e5614e85288", HexFormat.of().formatHex(mac.aesKey()));
 
     EntryProtection.Keys encrypt =
         EntryProtection.of(EntryProtection.Mode.ENCRYPT, "s3cret").keys(TOKEN, HASH);
-    assertEquals("keystoneauthfilter/v1/VSO9GBmmSG9czwVs-THAEw", encrypt.name());
+    assertEquals("keystoneauthfilter/v2/VSO9GBmmSG9czwVs-THAEw", encrypt.name());
     assertEquals("3d89d2c2424a006239e426b8cc607248", HexFormat.of().formatHex(encrypt.aesKey()));
   }
 
@@ -142,7 +142,7 @@ class EntryProtectionTest {
   void none_storesPlainBytesUnderTheTokenHash() {
     EntryProtection none = EntryProtection.none();
     EntryProtection.Keys keys = none.keys(TOKEN, HASH);
-    assertEquals("keystoneauthfilter/v1/" + HASH, keys.name());
+    assertEquals("keystoneauthfilter/v2/" + HASH, keys.name());
     assertArrayEquals(PLAIN, none.seal(keys, PLAIN));
     assertArrayEquals(PLAIN, none.open(keys, PLAIN));
   }

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 class IdentityCodecTest {
@@ -40,10 +41,13 @@ class IdentityCodecTest {
         List.of(new AccessRule("compute", "GET", "/v2.1/servers")));
   }
 
+  private static final Instant UNTIL = Instant.parse("2026-11-28T12:05:00.5Z");
+
   @Test
   void everyField_survivesTheRoundTrip() {
     Identity identity = full();
-    assertEquals(identity, codec.decode(codec.encode(identity)));
+    assertEquals(
+        new IdentityCodec.Entry(identity, UNTIL), codec.decode(codec.encode(identity, UNTIL)));
   }
 
   @Test
@@ -65,14 +69,29 @@ class IdentityCodecTest {
             true,
             Instant.parse("2026-11-28T13:00:00Z"),
             null);
-    assertEquals(system, codec.decode(codec.encode(system)));
+    assertEquals(new IdentityCodec.Entry(system, UNTIL), codec.decode(codec.encode(system, UNTIL)));
   }
 
   @Test
   void notJsonOrAnotherVersion_isNoIdentity() throws Exception {
     assertNull(codec.decode("not json".getBytes(StandardCharsets.UTF_8)));
     assertNull(codec.decode("[]".getBytes(StandardCharsets.UTF_8)));
-    assertNull(decodeAfter(root -> root.put("v", 2)));
+    assertNull(decodeAfter(root -> root.put("v", 3)));
+  }
+
+  @Test
+  void aVersion1Entry_withoutTheTimeItMayBeUsedUntil_isNoIdentity() throws Exception {
+    // What the previous format wrote: the same fields, version 1, no usable_until. Read as a
+    // version 2 entry, it would be usable until the token expires.
+    assertNull(
+        decodeAfter(
+            root -> {
+              root.put("v", 1);
+              root.remove("usable_until");
+            }));
+    assertNull(decodeAfter(root -> root.remove("usable_until")));
+    assertNull(decodeAfter(root -> root.putNull("usable_until")));
+    assertNull(decodeAfter(root -> root.put("usable_until", "soon")));
   }
 
   @Test
@@ -101,8 +120,8 @@ class IdentityCodecTest {
     assertNotNull(decodeAfter(root -> {}));
   }
 
-  private Identity decodeAfter(Consumer<ObjectNode> change) throws Exception {
-    ObjectNode root = (ObjectNode) mapper.readTree(codec.encode(full()));
+  private IdentityCodec.@Nullable Entry decodeAfter(Consumer<ObjectNode> change) throws Exception {
+    ObjectNode root = (ObjectNode) mapper.readTree(codec.encode(full(), UNTIL));
     change.accept(root);
     return codec.decode(mapper.writeValueAsBytes(root));
   }

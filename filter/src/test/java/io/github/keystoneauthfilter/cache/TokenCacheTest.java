@@ -98,12 +98,13 @@ class TokenCacheTest {
   private static int waitingOnSharedAnswer(List<Thread> threads) {
     int waiting = 0;
     for (Thread thread : threads) {
-      if (thread.getState() != Thread.State.WAITING) {
+      Thread.State state = thread.getState();
+      if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
         continue;
       }
       for (StackTraceElement frame : thread.getStackTrace()) {
         if (frame.getClassName().equals("java.util.concurrent.CompletableFuture")
-            && frame.getMethodName().equals("join")) {
+            && (frame.getMethodName().equals("join") || frame.getMethodName().equals("get"))) {
           waiting++;
           break;
         }
