@@ -63,6 +63,12 @@ import org.jspecify.annotations.Nullable;
  * answers itself: the request passes with {@code X-Identity-Status: Invalid}. A 401 from the
  * application gets {@code WWW-Authenticate: Keystone uri="…"} added.
  *
+ * <p>Map it on {@code /*} for every dispatcher type (see the README, "Mapping the filter"): it
+ * decides on a request's first pass and gives every later pass of it (an error page, a forward, an
+ * include, an async dispatch) the same filtered view, without validating again. {@code
+ * excluded_paths} and access rules apply only to a canonical raw request URI ({@link
+ * CanonicalPath}).
+ *
  * <p>Configure it with init-params (keystonemiddleware's option names, listed in the README) or
  * construct it with a {@link KeystoneAuthConfig}. On {@link #init} it puts itself in the servlet
  * context under {@link #CONTEXT_ATTRIBUTE}, so the application can read {@link #endpointStatuses()}
