@@ -66,8 +66,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Map it on {@code /*} for every dispatcher type (see the README, "Mapping the filter"): it
  * decides on a request's first pass and gives every later pass of it (an error page, a forward, an
  * include, an async dispatch) the same filtered view, without validating again. {@code
- * excluded_paths} and access rules apply only to a canonical raw request URI ({@link
- * CanonicalPath}).
+ * excluded_paths} exempts, and access rules allow, only a canonical raw request URI (no dot or
+ * empty segment, no {@code ;}, no backslash, no encoded {@code / . % \}; see the README).
  *
  * <p>Configure it with init-params (keystonemiddleware's option names, listed in the README) or
  * construct it with a {@link KeystoneAuthConfig}. On {@link #init} it puts itself in the servlet
