@@ -6,7 +6,8 @@ import java.io.IOException;
 
 /**
  * Adds {@code WWW-Authenticate: Keystone uri="…"} to a 401 the application answers itself, as
- * keystonemiddleware does; the application's own {@code WWW-Authenticate} is kept beside it.
+ * keystonemiddleware does; the application's own {@code WWW-Authenticate} is kept beside it. The
+ * challenge is added once per response, however many times the response is wrapped.
  */
 final class ChallengingResponse extends HttpServletResponseWrapper {
   private final String challenge;
@@ -36,7 +37,12 @@ final class ChallengingResponse extends HttpServletResponseWrapper {
   }
 
   private void challengeIf(int status) {
-    if (status == SC_UNAUTHORIZED && !challenged && !isCommitted()) {
+    // The response may pass through this wrapper twice (a second dispatch of the request wraps
+    // it again under an application's own wrapper): one challenge is enough.
+    if (status == SC_UNAUTHORIZED
+        && !challenged
+        && !isCommitted()
+        && !getHeaders("WWW-Authenticate").contains(challenge)) {
       challenged = true;
       addHeader("WWW-Authenticate", challenge);
     }

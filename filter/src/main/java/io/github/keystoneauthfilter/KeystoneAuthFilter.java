@@ -63,6 +63,12 @@ import org.jspecify.annotations.Nullable;
  * answers itself: the request passes with {@code X-Identity-Status: Invalid}. A 401 from the
  * application gets {@code WWW-Authenticate: Keystone uri="…"} added.
  *
+ * <p>Map it on {@code /*} for every dispatcher type (see the README, "Mapping the filter"): it
+ * decides on a request's first pass and gives every later pass of it (an error page, a forward, an
+ * include, an async dispatch) the same filtered view, without validating again. {@code
+ * excluded_paths} exempts, and access rules allow, only a canonical raw request URI (no dot or
+ * empty segment, no {@code ;}, no backslash, no encoded {@code / . % \}; see the README).
+ *
  * <p>Configure it with init-params (keystonemiddleware's option names, listed in the README) or
  * construct it with a {@link KeystoneAuthConfig}. On {@link #init} it puts itself in the servlet
  * context under {@link #CONTEXT_ATTRIBUTE}, so the application can read {@link #endpointStatuses()}
@@ -90,7 +96,6 @@ public final class KeystoneAuthFilter implements Filter {
   static final String SERVICE_TOKEN = "X-Service-Token";
 
   private static final System.Logger LOG = System.getLogger(KeystoneAuthFilter.class.getName());
-  private static final String FILTERED = KeystoneAuthFilter.class.getName() + ".filtered";
   private static final byte[] UNAUTHORIZED_BODY =
       ("{\"error\": {\"code\": 401, \"title\": \"Unauthorized\", \"message\":"
               + " \"The request you have made requires authentication.\"}}")
@@ -123,6 +128,15 @@ public final class KeystoneAuthFilter implements Filter {
       Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
 
   private static final HeaderTable INVALID = HeaderTable.of(IdentityHeaders.invalid());
+
+  /**
+   * The request attribute under which this instance keeps its {@link Decision} for later passes of
+   * the same request. Its value, not its name, is what counts: see {@link #decided}.
+   */
+  private final String decisionAttribute =
+      KeystoneAuthFilter.class.getName()
+          + ".decision@"
+          + Integer.toHexString(System.identityHashCode(this));
 
   /** For servlet containers: the configuration comes from init-params in {@link #init}. */
   public KeystoneAuthFilter() {}
@@ -335,16 +349,33 @@ public final class KeystoneAuthFilter implements Filter {
       throw new ServletException("KeystoneAuthFilter used before init()");
     }
     if (!(req instanceof HttpServletRequest request)
-        || !(res instanceof HttpServletResponse response)
-        || req.getAttribute(FILTERED) != null) {
-      chain.doFilter(req, res); // not HTTP, or already filtered on this request (forward, error)
+        || !(res instanceof HttpServletResponse response)) {
+      chain.doFilter(req, res); // not HTTP
       return;
     }
-    request.setAttribute(FILTERED, Boolean.TRUE);
-    if (!excluded.isEmpty() && excluded.matches(pathWithinApplication(request))) {
-      metrics.excluded.increment();
-      chain.doFilter(new IdentityRequest(request, Map.of()), response); // stripped all the same
+    Decision earlier = decided(request);
+    if (earlier != null) {
+      // A later pass of a request decided before (FORWARD, INCLUDE, ERROR, ASYNC dispatch): the
+      // same view again, whatever request object the dispatch carries, without a second validation.
+      earlier.apply(request, response, chain);
       return;
+    }
+    // Nothing a client or a front end put on the request may pass for this filter's verdict.
+    request.removeAttribute(IDENTITY_ATTRIBUTE);
+    request.removeAttribute(SERVICE_IDENTITY_ATTRIBUTE);
+    String nonCanonical = CanonicalPath.problem(request.getRequestURI());
+    if (!excluded.isEmpty() && excluded.matches(pathWithinApplication(request))) {
+      if (nonCanonical == null) {
+        metrics.excluded.increment();
+        remember(request, new Decision(this, HeaderTable.EMPTY, null, null, null, false))
+            .apply(request, response, chain); // stripped all the same
+        return;
+      }
+      LOG.log(
+          Level.DEBUG,
+          "{0} request not excluded (a token is needed): the request URI is not canonical, {1}",
+          request.getMethod(),
+          nonCanonical);
     }
 
     Checked service;
@@ -357,16 +388,89 @@ public final class KeystoneAuthFilter implements Filter {
       unavailable(request, response, chain, e);
       return;
     }
-    user = checkAccessRules(request, user, service);
+    user = checkAccessRules(request, nonCanonical, user, service);
     boolean accepted =
         user.status() == Status.CONFIRMED
             && (service.status() == Status.ABSENT || service.status() == Status.CONFIRMED);
     (accepted ? metrics.confirmed : metrics.invalid).increment();
     if (!accepted && !settings().delayAuthDecision()) {
+      remember(request, Decision.refused(this));
       unauthorized(response);
       return;
     }
     pass(request, response, chain, user, service);
+  }
+
+  /**
+   * What this filter decided on a request's first pass, kept in a request attribute so that every
+   * later pass of the request (a FORWARD, INCLUDE, ERROR or ASYNC dispatch) serves the same view:
+   * the client's identity headers hidden, the same verified ones served, the same identity
+   * attributes. Only this class can make one and each names the instance that made it, so no front
+   * end that passes request attributes (AJP sends strings) can make a request look decided.
+   *
+   * @param owner the instance that decided
+   * @param headers the verified headers to serve
+   * @param user the user identity for {@link #IDENTITY_ATTRIBUTE}, if confirmed
+   * @param service the service identity for {@link #SERVICE_IDENTITY_ATTRIBUTE}, if confirmed
+   * @param challenge the {@code WWW-Authenticate} value added to the application's 401s, or null to
+   *     leave the response alone (excluded paths)
+   * @param refused whether the filter answered itself (401): the request never reaches the
+   *     application, on any pass
+   */
+  private record Decision(
+      KeystoneAuthFilter owner,
+      HeaderTable headers,
+      @Nullable Identity user,
+      @Nullable Identity service,
+      @Nullable String challenge,
+      boolean refused) {
+
+    static Decision refused(KeystoneAuthFilter owner) {
+      return new Decision(owner, INVALID, null, null, null, true);
+    }
+
+    /** Passes the request on with this decision's view (a refused one goes no further). */
+    void apply(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
+      if (refused) {
+        return; // answered already; a dispatch after that (e.g. an error page) gets nothing more
+      }
+      setOrRemove(request, IDENTITY_ATTRIBUTE, user);
+      setOrRemove(request, SERVICE_IDENTITY_ATTRIBUTE, service);
+      HttpServletRequest view =
+          request instanceof IdentityRequest own && own.serves(headers)
+              ? request // this very view already: no second wrapper
+              : new IdentityRequest(request, headers);
+      String value = challenge;
+      HttpServletResponse answer =
+          value == null || response instanceof ChallengingResponse
+              ? response
+              : new ChallengingResponse(response, value);
+      chain.doFilter(view, answer);
+    }
+
+    private static void setOrRemove(
+        HttpServletRequest request, String name, @Nullable Identity identity) {
+      if (identity != null) {
+        request.setAttribute(name, identity);
+      } else {
+        request.removeAttribute(name);
+      }
+    }
+  }
+
+  /** This instance's decision on an earlier pass of the request, or null on the first pass. */
+  private @Nullable Decision decided(HttpServletRequest request) {
+    // A string (or anything else) under the attribute's name is not a decision: only ours count.
+    return request.getAttribute(decisionAttribute) instanceof Decision decision
+            && decision.owner() == this
+        ? decision
+        : null;
+  }
+
+  private Decision remember(HttpServletRequest request, Decision decision) {
+    request.setAttribute(decisionAttribute, decision);
+    return decision;
   }
 
   /** Whether a token was sent, and if so what Keystone says of it. */
@@ -449,11 +553,23 @@ public final class KeystoneAuthFilter implements Filter {
     return Checked.INVALID;
   }
 
-  /** A confirmed user token becomes invalid when its access rules do not allow this request. */
-  private Checked checkAccessRules(HttpServletRequest request, Checked user, Checked service) {
+  /**
+   * A confirmed user token becomes invalid when its access rules do not allow this request, and
+   * when they would be matched against a request URI that is not canonical ({@code nonCanonical}
+   * says why), since a router may read such a path differently from the container.
+   */
+  private Checked checkAccessRules(
+      HttpServletRequest request, @Nullable String nonCanonical, Checked user, Checked service) {
     Identity identity = user.identity();
     if (identity == null || identity.accessRules() == null) {
       return user;
+    }
+    if (nonCanonical != null && service.status() != Status.CONFIRMED) {
+      LOG.log(
+          Level.INFO,
+          "application-credential token refused: the request URI is not canonical, {0}",
+          nonCanonical);
+      return Checked.INVALID;
     }
     String path = request.getContextPath() + pathWithinApplication(request);
     String refusal =
@@ -476,12 +592,6 @@ public final class KeystoneAuthFilter implements Filter {
       throws IOException, ServletException {
     Identity userIdentity = user.identity();
     Identity serviceIdentity = service.identity();
-    if (userIdentity != null) {
-      request.setAttribute(IDENTITY_ATTRIBUTE, userIdentity);
-    }
-    if (serviceIdentity != null) {
-      request.setAttribute(SERVICE_IDENTITY_ATTRIBUTE, serviceIdentity);
-    }
     HeaderTable headers;
     if (service.status() == Status.ABSENT) {
       // The common case: the table is built once per identity and shared by its requests.
@@ -502,8 +612,10 @@ public final class KeystoneAuthFilter implements Filter {
       }
       headers = HeaderTable.of(combined);
     }
-    chain.doFilter(
-        new IdentityRequest(request, headers), new ChallengingResponse(response, wwwAuthenticate));
+    remember(
+            request,
+            new Decision(this, headers, userIdentity, serviceIdentity, wwwAuthenticate, false))
+        .apply(request, response, chain);
   }
 
   /**
@@ -585,6 +697,7 @@ public final class KeystoneAuthFilter implements Filter {
       pass(request, response, chain, Checked.INVALID, service);
       return;
     }
+    remember(request, Decision.refused(this));
     response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
     Duration retryAfter = e.retryAfter();
     if (retryAfter != null) {

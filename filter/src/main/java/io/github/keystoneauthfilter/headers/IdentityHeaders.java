@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.headers;
 
 import io.github.keystoneauthfilter.token.Identity;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,9 +99,26 @@ public final class IdentityHeaders {
           .flatMap(s -> s)
           .toList();
 
-  /** Looked up in any case without copying the name (no allocation per request). */
-  private static final TreeSet<String> STRIPPED_ANY_CASE =
-      new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+  /**
+   * Header names compared as CGI/WSGI gateways and some proxies read them: in any letter case, and
+   * with {@code _} read as {@code -} ({@code X_Roles} is {@code X-Roles} to them). Compares in
+   * place, without copying either name (no allocation per request).
+   */
+  private static final Comparator<String> GATEWAY_ORDER =
+      (a, b) -> {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+          char x = fold(a.charAt(i));
+          char y = fold(b.charAt(i));
+          if (x != y) {
+            return x - y;
+          }
+        }
+        return a.length() - b.length();
+      };
+
+  /** Looked up in any case and underscore spelling (see {@link #GATEWAY_ORDER}). */
+  private static final TreeSet<String> STRIPPED_ANY_CASE = new TreeSet<>(GATEWAY_ORDER);
 
   static {
     STRIPPED_ANY_CASE.addAll(STRIPPED);
@@ -108,9 +126,18 @@ public final class IdentityHeaders {
 
   private IdentityHeaders() {}
 
-  /** Whether a client-sent header of this name must be hidden from the application. */
+  /**
+   * Whether a client-sent header of this name must be hidden from the application: one of {@link
+   * #STRIPPED} in any letter case, also with any of its {@code -} written {@code _} ({@code
+   * x_roles}, {@code X_User-Id}), since a gateway that merges the two would pass it on as the
+   * identity header.
+   */
   public static boolean isStripped(String headerName) {
     return STRIPPED_ANY_CASE.contains(headerName);
+  }
+
+  private static char fold(char c) {
+    return c == '_' ? '-' : Character.toLowerCase(Character.toUpperCase(c));
   }
 
   /**

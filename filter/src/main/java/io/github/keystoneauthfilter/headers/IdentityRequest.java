@@ -38,6 +38,17 @@ public final class IdentityRequest extends HttpServletRequestWrapper {
     this.injected = headers;
   }
 
+  /**
+   * Whether this wrapper serves exactly this table (the same instance), so that a filter passing
+   * the request on again need not wrap it a second time.
+   *
+   * @param headers a table of verified headers
+   * @return whether it is the one this wrapper serves
+   */
+  public boolean serves(HeaderTable headers) {
+    return injected == headers;
+  }
+
   @Override
   public @Nullable String getHeader(String name) {
     String own = injected.get(name);

@@ -129,9 +129,34 @@ class IdentityHeadersTest {
   @Test
   void isStrippedWhenTokenOrUnrelatedHeaderThenFalse() {
     for (String name :
-        List.of("X-Auth-Token", "X-Storage-Token", "X-Service-Token", "Accept", "X-User-Agent")) {
+        List.of(
+            "X-Auth-Token",
+            "X-Storage-Token",
+            "X-Service-Token",
+            "X_Auth_Token",
+            "Accept",
+            "X-User-Agent",
+            "X_User_Agent",
+            "X-Roles-",
+            "X-Role_s",
+            "XRoles")) {
       assertFalse(IdentityHeaders.isStripped(name), name);
     }
+  }
+
+  @Test
+  void isStrippedWhenUnderscoresSpellTheDashesInAnyCaseThenTrue() {
+    for (String name : EXPECTED_STRIPPED) {
+      String underscored = name.replace('-', '_');
+      assertTrue(IdentityHeaders.isStripped(underscored), underscored);
+      assertTrue(IdentityHeaders.isStripped(underscored.toLowerCase(Locale.ROOT)), underscored);
+      assertTrue(IdentityHeaders.isStripped(underscored.toUpperCase(Locale.ROOT)), underscored);
+      String firstOnly = name.replaceFirst("-", "_");
+      assertTrue(IdentityHeaders.isStripped(firstOnly), firstOnly);
+    }
+    assertTrue(IdentityHeaders.isStripped("X_Roles"));
+    assertTrue(IdentityHeaders.isStripped("x_user-ID"));
+    assertTrue(IdentityHeaders.isStripped("OPENSTACK_SYSTEM_SCOPE"));
   }
 
   @Test

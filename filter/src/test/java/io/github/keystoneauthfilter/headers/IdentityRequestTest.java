@@ -157,6 +157,30 @@ class IdentityRequestTest {
   }
 
   @Test
+  void getHeaderWhenIdentityHeaderSpelledWithUnderscoresThenHiddenEverywhere() {
+    List<Map.Entry<String, String>> sent =
+        List.of(
+            Map.entry("X_Roles", "admin"),
+            Map.entry("x_user_id", "forged"),
+            Map.entry("X_IDENTITY_STATUS", "Confirmed"),
+            Map.entry("X-Service_Roles", "service"),
+            Map.entry("OpenStack_System_Scope", "all"),
+            Map.entry("X_Custom_Header", "kept"));
+    IdentityRequest request = new IdentityRequest(clientRequest(sent), IdentityHeaders.invalid());
+
+    for (Map.Entry<String, String> forged : sent.subList(0, 5)) {
+      assertNull(request.getHeader(forged.getKey()), forged.getKey());
+      assertFalse(request.getHeaders(forged.getKey()).hasMoreElements(), forged.getKey());
+      assertEquals(-1, request.getIntHeader(forged.getKey()), forged.getKey());
+    }
+    assertEquals(
+        List.of("X_Custom_Header", "X-Identity-Status"),
+        Collections.list(request.getHeaderNames()));
+    assertEquals("kept", request.getHeader("X_Custom_Header"));
+    assertEquals("Invalid", request.getHeader("X-Identity-Status"));
+  }
+
+  @Test
   void getHeaderWhenAuthTokenOrUnrelatedThenPassedThrough() {
     IdentityRequest request =
         new IdentityRequest(clientRequest(forgedRequest()), IdentityHeaders.confirmed(ALICE));

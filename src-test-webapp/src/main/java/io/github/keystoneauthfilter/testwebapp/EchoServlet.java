@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter.testwebapp;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -10,13 +11,18 @@ import java.io.IOException;
 import java.util.Collections;
 
 /**
- * Answers any method on any path with 200 and {@code {"method", "path", "headers": {name:
- * [values]}}}, every header the request (as the filter wrapped it) shows; {@code /status/<code>}
- * answers with that status and the same body.
+ * Answers any method on any path with 200 and {@code {"method", "path", "dispatch", "headers":
+ * {name: [values]}}}, every header the request (as the filter wrapped it) shows, and the dispatcher
+ * type of this pass ({@code REQUEST}, {@code FORWARD}, {@code INCLUDE}, {@code ERROR}, {@code
+ * ASYNC}); {@code /status/<code>} answers with that status and the same body. As the error page
+ * ({@link #ERROR_PAGE}) it keeps the error's status.
  */
 final class EchoServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** Where the container sends every error (an ERROR dispatch); served by this servlet. */
+  static final String ERROR_PAGE = "/error";
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response)
@@ -25,12 +31,15 @@ final class EchoServlet extends HttpServlet {
     ObjectNode body = MAPPER.createObjectNode();
     body.put("method", request.getMethod());
     body.put("path", path);
+    body.put("dispatch", request.getDispatcherType().name());
     ObjectNode headers = body.putObject("headers");
     for (String name : Collections.list(request.getHeaderNames())) {
       ArrayNode values = headers.putArray(name);
       Collections.list(request.getHeaders(name)).forEach(values::add);
     }
-    response.setStatus(status(path));
+    if (request.getDispatcherType() != DispatcherType.ERROR) {
+      response.setStatus(status(path));
+    }
     response.setContentType("application/json");
     byte[] bytes = MAPPER.writeValueAsBytes(body);
     response.setContentLength(bytes.length);

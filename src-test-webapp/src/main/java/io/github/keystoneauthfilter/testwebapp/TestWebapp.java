@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Properties;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -24,6 +25,11 @@ import org.jspecify.annotations.Nullable;
  * java -jar test-webapp.jar --port PORT --config FILE.properties [--expose-endpoints] [--expose-metrics]
  * java -jar test-webapp.jar --port PORT --no-filter
  * </pre>
+ *
+ * <p>Besides the echo on every path, {@code /senderror/<code>}, {@code /forward/<path>}, {@code
+ * /include/<path>} and {@code /async/<path>} make second passes of a request ({@link
+ * DispatchServlet}); the error page, for every status, is the echo. The filter is mapped for every
+ * dispatcher type.
  */
 public final class TestWebapp {
   private static final String USAGE =
@@ -105,21 +111,33 @@ public final class TestWebapp {
     server.addConnector(connector);
 
     ServletContextHandler context = new ServletContextHandler("/");
-    EnumSet<DispatcherType> dispatches = EnumSet.of(DispatcherType.REQUEST);
+    EnumSet<DispatcherType> requests = EnumSet.of(DispatcherType.REQUEST);
     if (options.exposeEndpoints()) {
-      context.addFilter(new FilterHolder(new EndpointsFilter()), "/*", dispatches);
+      context.addFilter(asyncSupported(new FilterHolder(new EndpointsFilter())), "/*", requests);
     }
     if (options.exposeMetrics()) {
-      context.addFilter(new FilterHolder(new MetricsFilter()), "/*", dispatches);
+      context.addFilter(asyncSupported(new FilterHolder(new MetricsFilter())), "/*", requests);
     }
     Path config = options.config();
     if (config != null) {
-      FilterHolder filter = new FilterHolder(KeystoneAuthFilter.class);
+      FilterHolder filter = asyncSupported(new FilterHolder(KeystoneAuthFilter.class));
       filter.setName("keystone-auth");
       loadProperties(config).forEach((k, v) -> filter.setInitParameter((String) k, (String) v));
-      context.addFilter(filter, "/*", dispatches);
+      // Every dispatcher type, as the README tells users: an error page, a forward, an include
+      // and an async dispatch are passes of the request too, and must see the filtered view.
+      context.addFilter(filter, "/*", EnumSet.allOf(DispatcherType.class));
     }
-    context.addServlet(new ServletHolder(new EchoServlet()), "/*");
+    ServletHolder echo = new ServletHolder(new EchoServlet());
+    echo.setAsyncSupported(true);
+    context.addServlet(echo, "/*");
+    ServletHolder dispatch = new ServletHolder(new DispatchServlet());
+    dispatch.setAsyncSupported(true);
+    for (String pattern : DispatchServlet.PATTERNS) {
+      context.addServlet(dispatch, pattern);
+    }
+    ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+    errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, EchoServlet.ERROR_PAGE);
+    context.setErrorHandler(errors);
     server.setHandler(context);
     server.setStopAtShutdown(true);
     server.start();
@@ -128,6 +146,11 @@ public final class TestWebapp {
             + connector.getLocalPort()
             + (config == null ? " (no filter)" : " (KeystoneAuthFilter, config " + config + ")"));
     return server;
+  }
+
+  private static FilterHolder asyncSupported(FilterHolder holder) {
+    holder.setAsyncSupported(true); // every filter in front of /async/ must allow it
+    return holder;
   }
 
   private static Properties loadProperties(Path file) throws IOException {

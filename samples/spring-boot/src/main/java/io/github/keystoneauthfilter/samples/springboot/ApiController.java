@@ -13,7 +13,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /api/hello} greets the caller; {@code GET /api/admin} answers 403 unless the caller
- * has the role {@code sample.admin-role}. Both read the {@link Identity} the filter validated.
+ * has the role {@code sample.admin-role}; any other {@code GET /api/**} names the caller. All read
+ * the {@link Identity} the filter validated.
  */
 @RestController
 @RequestMapping("/api")
@@ -54,6 +55,20 @@ public class ApiController {
     }
     return ResponseEntity.ok(
         "welcome, " + identity.userName() + ": you have the role " + adminRole + "\n");
+  }
+
+  /**
+   * Any other {@code GET /api/**}: who the caller is. It trusts the filter to let no request
+   * without a valid token reach {@code /api/**}; Spring matches it against the raw request URI (so
+   * {@code /api/..;/public/x} lands here), which is why the filter grants no exemption to such
+   * URIs.
+   */
+  @GetMapping("/**")
+  public ResponseEntity<String> any(
+      @RequestAttribute(name = KeystoneAuthFilter.IDENTITY_ATTRIBUTE, required = false)
+          @Nullable Identity identity) {
+    return ResponseEntity.ok(
+        "api, for " + (identity == null ? "nobody" : identity.userName()) + "\n");
   }
 
   /** Only with delay_auth_decision=true, when the filter leaves the answer to the app. */

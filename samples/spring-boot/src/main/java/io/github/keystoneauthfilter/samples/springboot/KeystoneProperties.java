@@ -20,6 +20,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param wwwAuthenticateUri {@code www_authenticate_uri}; default the first URL
  * @param tokenCacheTime {@code token_cache_time}, e.g. {@code 300s}
  * @param failoverDeadline {@code failover_deadline}, e.g. {@code 10s}
+ * @param excludedPaths {@code excluded_paths}: paths let through without a token (a comma-separated
+ *     list, e.g. {@code /public/*})
  */
 @ConfigurationProperties("keystone")
 public record KeystoneProperties(
@@ -29,7 +31,8 @@ public record KeystoneProperties(
     @Nullable String projectName,
     @Nullable String wwwAuthenticateUri,
     @Nullable Duration tokenCacheTime,
-    @Nullable Duration failoverDeadline) {
+    @Nullable Duration failoverDeadline,
+    @Nullable List<String> excludedPaths) {
 
   /**
    * The filter's configuration.
@@ -54,6 +57,9 @@ public record KeystoneProperties(
     }
     if (failoverDeadline != null) {
       builder.failoverDeadline(failoverDeadline);
+    }
+    if (excludedPaths != null) {
+      builder.excludedPaths(excludedPaths);
     }
     return builder.build();
   }

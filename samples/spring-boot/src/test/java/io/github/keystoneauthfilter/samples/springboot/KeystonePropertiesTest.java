@@ -25,7 +25,8 @@ class KeystonePropertiesTest {
                 "service",
                 "https://keystone.example.com",
                 Duration.ofSeconds(60),
-                Duration.ofSeconds(4))
+                Duration.ofSeconds(4),
+                List.of("/public/*", "/health"))
             .toConfig();
     assertEquals(
         List.of(URI.create("http://k1:5000"), URI.create("http://k2:5000")), config.authUrls());
@@ -35,13 +36,14 @@ class KeystonePropertiesTest {
     assertEquals(URI.create("https://keystone.example.com"), config.wwwAuthenticateUri());
     assertEquals(Duration.ofSeconds(60), config.tokenCacheTime());
     assertEquals(Duration.ofSeconds(4), config.failoverDeadline());
+    assertEquals(List.of("/public/*", "/health"), config.excludedPaths());
   }
 
   @Test
   void toConfigWhenOptionalUnsetThenFilterDefaults() {
     KeystoneAuthConfig config =
         new KeystoneProperties(
-                List.of("http://k1:5000/v3"), "svc", "svc-pass", "service", null, null, null)
+                List.of("http://k1:5000/v3"), "svc", "svc-pass", "service", null, null, null, null)
             .toConfig();
     assertEquals(URI.create("http://k1:5000"), config.wwwAuthenticateUri());
     assertEquals(KeystoneAuthConfig.DEFAULT_TOKEN_CACHE_TIME, config.tokenCacheTime());
@@ -52,7 +54,7 @@ class KeystonePropertiesTest {
   void toConfigWhenRequiredUnsetThenNamesThePropertyAndVariable() {
     KeystoneProperties properties =
         new KeystoneProperties(
-            List.of("http://k1:5000"), "svc", "svc-pass", null, null, null, null);
+            List.of("http://k1:5000"), "svc", "svc-pass", null, null, null, null, null);
     IllegalStateException e = assertThrows(IllegalStateException.class, properties::toConfig);
     assertEquals(
         "keystone.project-name is not set: set the environment variable KEYSTONE_PROJECT_NAME or"
@@ -73,7 +75,8 @@ class KeystonePropertiesTest {
                     "KEYSTONE_USERNAME", "svc",
                     "KEYSTONE_PASSWORD", "svc-pass",
                     "KEYSTONE_PROJECT_NAME", "service",
-                    "KEYSTONE_TOKEN_CACHE_TIME", "1m")));
+                    "KEYSTONE_TOKEN_CACHE_TIME", "1m",
+                    "KEYSTONE_EXCLUDED_PATHS", "/public/*,/health")));
     KeystoneProperties properties =
         new Binder(ConfigurationPropertySources.get(environment))
             .bind("keystone", KeystoneProperties.class)
@@ -86,7 +89,8 @@ class KeystonePropertiesTest {
             "service",
             null,
             Duration.ofMinutes(1),
-            null),
+            null,
+            List.of("/public/*", "/health")),
         properties);
   }
 }

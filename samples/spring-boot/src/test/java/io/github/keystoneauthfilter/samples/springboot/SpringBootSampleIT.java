@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.samples.springboot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
@@ -8,10 +9,13 @@ import io.github.keystoneauthfilter.testing.KeystoneEnv;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -56,8 +60,51 @@ class SpringBootSampleIT {
             .toList();
     assertEquals(List.of("keystone-auth"), names);
     assertEquals(
-        List.of("/api/*"),
+        List.of("/*"),
         List.copyOf(servletContext.getFilterRegistration("keystone-auth").getUrlPatternMappings()));
+  }
+
+  @Test
+  void apiWhenDemoTokenThenTheCatchAllNamesTheCaller() throws Exception {
+    HttpResponse<String> response = get("/api/anything", KEYSTONE.token("DEMO"));
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("api, for demo\n", response.body());
+  }
+
+  @Test
+  void publicWhenNoTokenThen200FromTheExcludedPath() throws Exception {
+    HttpResponse<String> response = get("/public/x", null);
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("public\n", response.body());
+  }
+
+  @Test
+  void apiWhenRawUriLeadsOutOfTheExcludedPathThen401NotTheApiHandler() throws Exception {
+    // Tomcat normalises these to /public/x (excluded); Spring MVC routes the raw URI to /api/**.
+    for (String target : List.of("/api/secret/../../public/x", "/api/..;/public/x")) {
+      String answer = rawGet(target);
+      assertTrue(answer.startsWith("HTTP/1.1 401 "), target + " answered: " + answer);
+      assertTrue(answer.contains("WWW-Authenticate: Keystone uri="), "the filter's 401: " + answer);
+    }
+    for (String target : List.of("/api/%2e%2e/public/x", "/public//x", "/api/..%2Fpublic/x")) {
+      String answer = rawGet(target);
+      assertFalse(answer.startsWith("HTTP/1.1 200 "), target + " answered: " + answer);
+    }
+  }
+
+  /** Sends {@code GET <target>} byte for byte (no client normalises it); the answer's head. */
+  private String rawGet(String target) throws IOException {
+    String request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String answer =
+          new String(socket.getInputStream().readNBytes(4096), StandardCharsets.ISO_8859_1);
+      int end = answer.indexOf("\r\n\r\n");
+      return end < 0 ? answer : answer.substring(0, end);
+    }
   }
 
   @Test
