@@ -39,9 +39,24 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>401</td><td>our service token expired: log in again and ask once more; a second 401
  *       is a misconfiguration</td></tr>
  *   <tr><td>400, 403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
- *   <tr><td>408, 413, 429, 5xx, other statuses, unusable 200, I/O error, timeout</td>
+ *   <tr><td>408, 413, 429, 5xx, other statuses, unusable 200, I/O error, timeout, a call cut off
+ *       at its time limit</td>
  *       <td>endpoint failure</td></tr>
  * </table>
+ *
+ * <table>
+ *   <caption>Service login answers</caption>
+ *   <tr><th>Keystone</th><th>result</th></tr>
+ *   <tr><td>201 (or 200) with {@code X-Subject-Token} and a usable body</td>
+ *       <td>the service token</td></tr>
+ *   <tr><td>400, 401, 403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
+ *   <tr><td>other statuses, no token, unusable body, I/O error, timeout, cut off</td>
+ *       <td>endpoint failure</td></tr>
+ * </table>
+ *
+ * <p>Every call (pool wait, connect, send and the whole answer) ends within {@code connectTimeout +
+ * requestTimeout} and within the request's {@link Deadline}, the service login inside a validation
+ * included: a call still running then is cut off and its connection discarded.
  */
 public final class KeystoneClient implements Endpoint {
   private static final System.Logger LOG = System.getLogger(KeystoneClient.class.getName());
@@ -58,6 +73,8 @@ public final class KeystoneClient implements Endpoint {
   private final TokenResponseParser parser;
   private final Duration connectTimeout;
   private final Duration requestTimeout;
+  private final Duration callLimit;
+  private final CallWatchdog watchdog;
   private final Clock clock;
   private final byte[] loginBody;
   private final ServiceTokenProvider serviceTokens;
@@ -67,13 +84,17 @@ public final class KeystoneClient implements Endpoint {
    * Creates a client for one endpoint.
    *
    * @param root the endpoint's root, e.g. {@code http://keystone:5000} (without {@code /v3})
-   * @param http the shared HTTP client
+   * @param http the shared HTTP client, made by {@link KeystoneHttp#create}
    * @param mapper the JSON mapper
    * @param credentials the service user
    * @param includeCatalog whether to ask for the catalog (else {@code ?nocatalog})
-   * @param connectTimeout the longest a connection attempt may take
-   * @param requestTimeout the longest to wait for an answer
+   * @param connectTimeout the longest a connection attempt (or the wait for a pooled connection)
+   *     may take
+   * @param requestTimeout the longest to wait for an answer; one call as a whole (pool wait,
+   *     connect, send, the answer to its last byte) takes at most {@code connectTimeout +
+   *     requestTimeout}, and never past the request's deadline
    * @param clock the time source for service-token renewal
+   * @throws IllegalArgumentException if {@code http} was not made by {@link KeystoneHttp#create}
    */
   public KeystoneClient(
       URI root,
@@ -96,6 +117,8 @@ public final class KeystoneClient implements Endpoint {
     this.parser = new TokenResponseParser(mapper, includeCatalog);
     this.connectTimeout = connectTimeout;
     this.requestTimeout = requestTimeout;
+    this.callLimit = connectTimeout.plus(requestTimeout);
+    this.watchdog = KeystoneHttp.watchdog(http);
     this.clock = clock;
     this.loginBody = credentials.loginBody(mapper);
     this.serviceTokens = new ServiceTokenProvider(root, this::login, clock);
@@ -189,6 +212,11 @@ public final class KeystoneClient implements Endpoint {
     return new ServiceToken(value, ServiceTokenProvider.renewAt(clock.instant(), expiresAt));
   }
 
+  /**
+   * Makes one HTTP call, held as a whole (pool wait, connect, send, the answer to its last byte) to
+   * {@code http_connect_timeout + http_request_timeout} and to the request's deadline, whichever
+   * comes first. An answer given up on is aborted (its connection discarded), never drained.
+   */
   private Answer call(Invocation invocation, Deadline deadline, String what)
       throws EndpointFailureException {
     if (deadline.isExpired()) {
@@ -198,19 +226,61 @@ public final class KeystoneClient implements Endpoint {
     invocation
         .property(ClientProperties.CONNECT_TIMEOUT, millis(deadline.cap(connectTimeout)))
         .property(ClientProperties.READ_TIMEOUT, millis(deadline.cap(requestTimeout)));
-    try (Response response = invocation.invoke()) {
-      byte[] body = readBounded(response);
-      return new Answer(response.getStatus(), response.getHeaderString("X-Subject-Token"), body);
-    } catch (ProcessingException e) {
-      HttpLogGuard.SecretsWouldBeLoggedException refused = HttpLogGuard.refusal(e);
-      if (refused != null) {
-        throw misconfigured(what + " not sent: " + refused.getMessage());
+    try (CallWatchdog.Call call = watchdog.watch(callLimit, deadline.remaining())) {
+      Response response;
+      try {
+        response = invocation.invoke();
+      } catch (ProcessingException e) {
+        HttpLogGuard.SecretsWouldBeLoggedException refused = HttpLogGuard.refusal(e);
+        if (refused != null) {
+          throw misconfigured(what + " not sent: " + refused.getMessage());
+        }
+        throw failure(what, call, e);
       }
-      throw new EndpointFailureException(
-          Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
-    } catch (IOException e) {
-      throw new EndpointFailureException(
-          Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
+      boolean complete = false;
+      try {
+        byte[] body = readBounded(response);
+        if (call.timedOut()) {
+          throw new IOException("answer not complete in time");
+        }
+        Answer answer =
+            new Answer(response.getStatus(), response.getHeaderString("X-Subject-Token"), body);
+        complete = true;
+        return answer;
+      } catch (IOException | ProcessingException e) {
+        throw failure(what, call, e);
+      } finally {
+        if (!complete) {
+          call.abort(); // before closing: closing a half-read answer would drain the rest
+        }
+        close(response);
+      }
+    }
+  }
+
+  private EndpointFailureException failure(String what, CallWatchdog.Call call, Exception e) {
+    if (call.timedOut()) {
+      return new EndpointFailureException(
+          Kind.UNAVAILABLE,
+          root,
+          what
+              + " cut off: no complete answer "
+              + (call.cutByDeadline()
+                  ? "before the request's failover_deadline"
+                  : "within http_connect_timeout + http_request_timeout ("
+                      + callLimit.toMillis()
+                      + " ms)"),
+          e);
+    }
+    return new EndpointFailureException(
+        Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
+  }
+
+  private static void close(Response response) {
+    try {
+      response.close();
+    } catch (ProcessingException e) {
+      // The answer was read (or given up on) already; a failed release only loses a connection.
     }
   }
 
@@ -218,13 +288,12 @@ public final class KeystoneClient implements Endpoint {
     if (!response.hasEntity()) {
       return new byte[0];
     }
-    try (InputStream in = response.readEntity(InputStream.class)) {
-      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-      if (body.length > MAX_BODY_BYTES) {
-        throw new IOException("answer longer than " + MAX_BODY_BYTES + " bytes");
-      }
-      return body;
+    InputStream in = response.readEntity(InputStream.class);
+    byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+    if (body.length > MAX_BODY_BYTES) {
+      throw new IOException("answer longer than " + MAX_BODY_BYTES + " bytes");
     }
+    return body;
   }
 
   private EndpointFailureException misconfigured(String what) {
