@@ -191,6 +191,16 @@ public final class EndpointPool implements TokenValidator {
         member.breaker().onFailure("unexpected " + e.getClass().getName());
         reasons.add(member.endpoint().uri() + ": unexpected " + e.getClass().getSimpleName());
         continue;
+      } catch (Error e) {
+        // OutOfMemoryError, StackOverflowError, an AssertionError from a library: not ours to
+        // handle, but the breaker must still hear of it (else a half-open probe would never
+        // report), before the error goes on up.
+        try {
+          member.failures.increment();
+        } finally {
+          member.breaker().onFailure("call died of " + e.getClass().getName());
+        }
+        throw e;
       }
       member.called(nanoTime.getAsLong() - start);
       (answer instanceof TokenValidation.Valid ? member.valid : member.invalid).increment();
