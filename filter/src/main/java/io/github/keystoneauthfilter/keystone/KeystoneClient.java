@@ -34,11 +34,12 @@ import org.jspecify.annotations.Nullable;
  *   <caption>Validation answers</caption>
  *   <tr><th>Keystone</th><th>result</th></tr>
  *   <tr><td>200 with a usable token body</td><td>valid</td></tr>
- *   <tr><td>404; 431 (the token is too long for that Keystone's header limit)</td>
+ *   <tr><td>404; 431 (the token is too long for that Keystone's header limit); 400 (Apache or
+ *       nginx in front of Keystone refuse an oversized or malformed {@code X-Subject-Token} so)</td>
  *       <td>invalid</td></tr>
  *   <tr><td>401</td><td>our service token expired: log in again and ask once more; a second 401
  *       is a misconfiguration</td></tr>
- *   <tr><td>400, 403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
+ *   <tr><td>403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
  *   <tr><td>408, 413, 429, 5xx, other statuses, unusable 200, I/O error, timeout, a call cut off
  *       at its time limit</td>
  *       <td>endpoint failure</td></tr>
@@ -161,7 +162,11 @@ public final class KeystoneClient implements Endpoint {
       // proxy) to take, so no answer will ever be "valid". Not an outage: a flood of long
       // tokens must not open the breaker.
       case 431 -> new TokenValidation.Invalid("Keystone refused the token as too large (431)");
-      case 400, 403 ->
+      // Our request is well formed (the service login with the same headers worked): Apache or
+      // nginx in front of Keystone answer 400 to an X-Subject-Token they will not take (too long
+      // for their header limit). An invalid token, not a misconfiguration nor an outage.
+      case 400 -> new TokenValidation.Invalid("Keystone refused the token as malformed (400)");
+      case 403 ->
           throw misconfigured(
               "refused to validate tokens for our service user ("
                   + answer.status()
