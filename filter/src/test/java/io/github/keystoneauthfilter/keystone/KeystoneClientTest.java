@@ -195,6 +195,31 @@ class KeystoneClientTest {
   }
 
   @Test
+  void constructorWhenClientNotMadeByKeystoneHttpThenRefusedAsItsCallsCouldNotBeTimeLimited() {
+    Client foreign = jakarta.ws.rs.client.ClientBuilder.newClient();
+    try {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  new KeystoneClient(
+                      keystone.uri(),
+                      foreign,
+                      new ObjectMapper(),
+                      ServiceCredentials.password(
+                          "svc", "svc-pass", "Default", "service", "Default"),
+                      true,
+                      CONNECT,
+                      REQUEST,
+                      clock));
+
+      assertTrue(e.getMessage().contains("KeystoneHttp.create"), e.getMessage());
+    } finally {
+      foreign.close();
+    }
+  }
+
+  @Test
   void validateWhenKeystoneSays404ThenInvalid() throws Exception {
     TokenValidation answer = client().validate(AuthToken.of("unknown-token"), deadline());
 

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Time limits that hold against real Keystone: the first site is instance 1 seen through a {@link
  * FaultProxy} that trickles Keystone's answers a byte at a time (each read of the filter returns
- * long before its read timeout, yet a whole answer would take minutes); the second site is instance
- * 2, directly. The shared instances are only read from: the proxy is the fault.
+ * long before its read timeout, yet a whole answer would take minutes) or holds them; the second
+ * site is instance 2, directly. The shared instances are only read from: the proxy is the fault.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TimeLimitIT {
@@ -69,13 +69,28 @@ class TimeLimitIT {
   @Test
   void requestWhenFirstSiteTricklesItsAnswersThenSecondSiteAnswersWithinTheDeadline()
       throws Exception {
+    failoverWithinTheDeadlineWhenProxy(new FaultProxy.Trickle(TRICKLE));
+  }
+
+  @Test
+  void requestWhenFirstSiteHoldsItsAnswersThenSecondSiteAnswersWithinTheDeadline()
+      throws Exception {
+    failoverWithinTheDeadlineWhenProxy(new FaultProxy.Hold());
+  }
+
+  /**
+   * Warms the filter through the proxy (service login and one validation answered by instance 1),
+   * turns the fault on, then sends three requests: each must be confirmed by instance 2 within the
+   * deadline (plus margin), and the first two failures must open the proxied site's breaker.
+   */
+  private void failoverWithinTheDeadlineWhenProxy(FaultProxy.Mode fault) throws Exception {
     String token = keystone.demoToken(2);
     try (Webapp app = Webapp.start(config())) {
       HttpResponse<String> warm = app.getWithToken("/warm", token);
       assertEquals(200, warm.statusCode(), warm.body());
       assertEquals(1, app.endpoints().get(0).get("answers").asLong(), "warmed through the proxy");
 
-      proxy.mode(new FaultProxy.Trickle(TRICKLE));
+      proxy.mode(fault);
       for (int i = 0; i < 3; i++) {
         long start = System.nanoTime();
         HttpResponse<String> response = app.getWithToken("/trickled/" + i, token);
@@ -91,7 +106,7 @@ class TimeLimitIT {
       JsonNode endpoints = app.endpoints();
       JsonNode proxied = endpoints.get(0);
       assertEquals("OPEN", proxied.get("state").asText(), endpoints.toString());
-      assertEquals(2, proxied.get("failures").asLong(), "two cut-off calls opened it");
+      assertEquals(2, proxied.get("failures").asLong(), "two failed calls opened it");
       assertEquals(3, endpoints.get(1).get("answers").asLong(), endpoints.toString());
     }
   }
