@@ -79,10 +79,15 @@ final class CallWatchdog implements AutoCloseable {
     return call;
   }
 
-  /** Stops the timer thread; calls watched after this are not cut off. */
+  /** Stops the timer thread; an exchange started after this fails at once. */
   @Override
   public void close() {
     timer.shutdownNow();
+  }
+
+  /** Whether {@link #close()} was called. */
+  boolean isClosed() {
+    return timer.isShutdown();
   }
 
   private static void capPoolWait(HttpClientContext context, Duration remaining) {

@@ -251,6 +251,19 @@ class KeystoneTimeLimitTest {
     assertEquals(2, pool.members().get(0).valid(), "the first site answered again");
   }
 
+  @Test
+  void closeWhenTheHttpClientIsClosedThenItsWatchdogStopsToo() throws Exception {
+    Client http = KeystoneHttp.create(1, 1, CONNECT, REQUEST);
+    KeystoneClient client = client(keystone, http, CONNECT, REQUEST);
+    client.validate(AuthToken.of(token), deadline(LONG)); // the watchdog has timed a call
+    CallWatchdog watchdog = KeystoneHttp.watchdog(http);
+
+    http.close();
+
+    // Its timer thread must not outlive the filter (a servlet container would see a leak).
+    assertTrue(watchdog.isClosed());
+  }
+
   /** The two fakes in order, each with its breaker (threshold as given). */
   private EndpointPool pool(Client http, Duration deadline, int threshold) {
     List<EndpointPool.Member> members = new ArrayList<>();
