@@ -214,6 +214,8 @@ public final class KeystoneAuthFilter implements Filter {
               settings.failoverFailureThreshold(),
               settings.failoverOpen(),
               settings.failoverMaxOpen(),
+              // Every Keystone call ends within the deadline: a probe silent past it was lost.
+              settings.failoverDeadline(),
               settings.clock(),
               () -> ThreadLocalRandom.current().nextDouble());
       members.add(new EndpointPool.Member(endpoint, breaker));

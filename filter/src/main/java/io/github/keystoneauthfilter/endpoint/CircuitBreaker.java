@@ -21,8 +21,10 @@ import org.jspecify.annotations.Nullable;
  * <p>The open duration doubles with each opening in a row (from {@code baseOpen} up to {@code
  * maxOpen}) and is jittered down by up to 20% so that many filters do not probe a recovering site
  * in step. In HALF_OPEN exactly one caller, the probe, is let through; the others skip this
- * endpoint. The state is one immutable value in an {@link AtomicReference}; time comes from the
- * injected {@link Clock}. Each transition is logged once at WARNING.
+ * endpoint. A probe that has not reported within {@code probeLimit} counts as failed (the breaker
+ * reopens when next asked), so a lost report cannot leave the breaker HALF_OPEN for ever. The state
+ * is one immutable value in an {@link AtomicReference}; time comes from the injected {@link Clock}.
+ * Each transition is logged once at WARNING.
  */
 public final class CircuitBreaker {
   private static final System.Logger LOG = System.getLogger(CircuitBreaker.class.getName());
@@ -42,23 +44,39 @@ public final class CircuitBreaker {
    * @param consecutiveFailures failures in a row while CLOSED
    * @param openings openings in a row since the endpoint last answered
    * @param openUntil while OPEN, when a probe may go through; else null
+   * @param probeUntil while HALF_OPEN, when the probe counts as failed if it has not reported; else
+   *     null
    */
   public record State(
-      StateName name, int consecutiveFailures, int openings, @Nullable Instant openUntil) {
+      StateName name,
+      int consecutiveFailures,
+      int openings,
+      @Nullable Instant openUntil,
+      @Nullable Instant probeUntil) {
     static final State INITIAL = new State(StateName.CLOSED, 0, 0, null);
+
+    /** A state that is not HALF_OPEN (no probe in flight). */
+    public State(
+        StateName name, int consecutiveFailures, int openings, @Nullable Instant openUntil) {
+      this(name, consecutiveFailures, openings, openUntil, null);
+    }
   }
+
+  /** The probe limit of breakers created without one. */
+  public static final Duration DEFAULT_PROBE_LIMIT = Duration.ofSeconds(60);
 
   private final URI endpoint;
   private final int failureThreshold;
   private final Duration baseOpen;
   private final Duration maxOpen;
+  private final Duration probeLimit;
   private final Clock clock;
   private final DoubleSupplier random;
   private final AtomicReference<State> state = new AtomicReference<>(State.INITIAL);
   private final LongAdder timesOpened = new LongAdder();
 
   /**
-   * Creates a closed breaker.
+   * Creates a closed breaker whose probes count as failed after {@link #DEFAULT_PROBE_LIMIT}.
    *
    * @param endpoint the endpoint guarded, for log lines
    * @param failureThreshold consecutive failures that open the breaker, at least 1
@@ -74,36 +92,67 @@ public final class CircuitBreaker {
       Duration maxOpen,
       Clock clock,
       DoubleSupplier random) {
+    this(endpoint, failureThreshold, baseOpen, maxOpen, DEFAULT_PROBE_LIMIT, clock, random);
+  }
+
+  /**
+   * Creates a closed breaker.
+   *
+   * @param endpoint the endpoint guarded, for log lines
+   * @param failureThreshold consecutive failures that open the breaker, at least 1
+   * @param baseOpen how long the first opening lasts
+   * @param maxOpen the longest an opening may last
+   * @param probeLimit how long a half-open probe may go without reporting before it counts as
+   *     failed; positive (the filter uses {@code failover_deadline}, which bounds every call)
+   * @param clock the time source
+   * @param random uniform values in [0, 1) for the jitter
+   */
+  public CircuitBreaker(
+      URI endpoint,
+      int failureThreshold,
+      Duration baseOpen,
+      Duration maxOpen,
+      Duration probeLimit,
+      Clock clock,
+      DoubleSupplier random) {
     if (failureThreshold < 1) {
       throw new IllegalArgumentException(
           "failureThreshold must be at least 1 but was " + failureThreshold);
+    }
+    if (probeLimit.isNegative() || probeLimit.isZero()) {
+      throw new IllegalArgumentException("probeLimit must be positive but was " + probeLimit);
     }
     this.endpoint = endpoint;
     this.failureThreshold = failureThreshold;
     this.baseOpen = baseOpen;
     this.maxOpen = maxOpen;
+    this.probeLimit = probeLimit;
     this.clock = clock;
     this.random = random;
   }
 
   /**
    * Asks whether a call may go to the endpoint now. A caller that gets {@code true} must report
-   * {@link #onSuccess()} or {@link #onFailure(String)}: in HALF_OPEN it is the one probe.
+   * {@link #onSuccess()} or {@link #onFailure(String)}, whatever happens (even an {@link Error}):
+   * in HALF_OPEN it is the one probe, and a probe silent for longer than the probe limit counts as
+   * failed.
    */
   public boolean tryAcquirePermission() {
     while (true) {
-      State current = state.get();
+      State current = expireProbe();
       switch (current.name()) {
         case CLOSED:
           return true;
         case HALF_OPEN:
           return false;
         case OPEN:
+          Instant now = clock.instant();
           Instant until = current.openUntil();
-          if (until != null && clock.instant().isBefore(until)) {
+          if (until != null && now.isBefore(until)) {
             return false;
           }
-          State probing = new State(StateName.HALF_OPEN, 0, current.openings(), null);
+          State probing =
+              new State(StateName.HALF_OPEN, 0, current.openings(), null, now.plus(probeLimit));
           if (state.compareAndSet(current, probing)) {
             log(current, probing, "open duration passed; letting one probe through");
             return true;
@@ -156,9 +205,9 @@ public final class CircuitBreaker {
     }
   }
 
-  /** The current state. */
+  /** The current state (a probe past its limit is first counted as failed). */
   public State state() {
-    return state.get();
+    return expireProbe();
   }
 
   /** How often this breaker went to OPEN since it was created (reopenings after a probe too). */
@@ -177,9 +226,31 @@ public final class CircuitBreaker {
    * @return an instant, never before now
    */
   public Instant nextAttemptAt() {
+    Instant until = expireProbe().openUntil();
     Instant now = clock.instant();
-    Instant until = state.get().openUntil();
     return until != null && until.isAfter(now) ? until : now;
+  }
+
+  /** Reopens the breaker if its probe has been in flight past the probe limit; the state now. */
+  private State expireProbe() {
+    while (true) {
+      State current = state.get();
+      Instant probeUntil = current.probeUntil();
+      if (current.name() != StateName.HALF_OPEN
+          || probeUntil == null
+          || clock.instant().isBefore(probeUntil)) {
+        return current;
+      }
+      State reopened = open(current.openings() + 1);
+      if (state.compareAndSet(current, reopened)) {
+        timesOpened.increment();
+        log(
+            current,
+            reopened,
+            "the probe did not report within " + probeLimit.toMillis() + " ms; counted as failed");
+        return reopened;
+      }
+    }
   }
 
   private State open(int openings) {

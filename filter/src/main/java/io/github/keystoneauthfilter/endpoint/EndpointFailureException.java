@@ -17,9 +17,9 @@ public final class EndpointFailureException extends Exception {
      */
     UNAVAILABLE,
     /**
-     * The endpoint answered, but refused our service credentials or our request (401 twice, 403,
-     * 400): an operator's mistake, not an outage. Logged loudly; does not open the breaker; the
-     * next endpoint is tried.
+     * The endpoint answered, but refused our service credentials or our request (401 twice, 403, or
+     * 400 to the service login): an operator's mistake, not an outage. Logged loudly; does not open
+     * the breaker; the next endpoint is tried.
      */
     MISCONFIGURED
   }

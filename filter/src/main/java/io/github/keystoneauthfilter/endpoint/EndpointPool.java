@@ -22,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * wins. A 404 ("invalid") is final unless {@code notFoundTriesNext} is set, for independent sites
  * that replicate slowly: then the next endpoints are asked too and "invalid" is answered only if
  * none says "valid". When no endpoint answers, {@link KeystoneUnavailableException} says why for
- * each and when to retry. All attempts share one {@link Deadline}; nothing is retried here.
+ * each and when to retry. All attempts share one {@link Deadline}; nothing is retried here. Every
+ * call let through by a breaker is reported to it, even one that dies of an {@link Error} (which
+ * then goes on up), so a half-open probe is never left unreported.
  */
 public final class EndpointPool implements TokenValidator {
   private static final System.Logger LOG = System.getLogger(EndpointPool.class.getName());
@@ -191,6 +193,16 @@ public final class EndpointPool implements TokenValidator {
         member.breaker().onFailure("unexpected " + e.getClass().getName());
         reasons.add(member.endpoint().uri() + ": unexpected " + e.getClass().getSimpleName());
         continue;
+      } catch (Error e) {
+        // OutOfMemoryError, StackOverflowError, an AssertionError from a library: not ours to
+        // handle, but the breaker must still hear of it (else a half-open probe would never
+        // report), before the error goes on up.
+        try {
+          member.failures.increment();
+        } finally {
+          member.breaker().onFailure("call died of " + e.getClass().getName());
+        }
+        throw e;
       }
       member.called(nanoTime.getAsLong() - start);
       (answer instanceof TokenValidation.Valid ? member.valid : member.invalid).increment();

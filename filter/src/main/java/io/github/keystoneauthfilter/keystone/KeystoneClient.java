@@ -34,14 +34,30 @@ import org.jspecify.annotations.Nullable;
  *   <caption>Validation answers</caption>
  *   <tr><th>Keystone</th><th>result</th></tr>
  *   <tr><td>200 with a usable token body</td><td>valid</td></tr>
- *   <tr><td>404; 431 (the token is too long for that Keystone's header limit)</td>
+ *   <tr><td>404; 431 (the token is too long for that Keystone's header limit); 400 (Apache or
+ *       nginx in front of Keystone refuse an oversized or malformed {@code X-Subject-Token} so)</td>
  *       <td>invalid</td></tr>
  *   <tr><td>401</td><td>our service token expired: log in again and ask once more; a second 401
  *       is a misconfiguration</td></tr>
- *   <tr><td>400, 403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
- *   <tr><td>408, 413, 429, 5xx, other statuses, unusable 200, I/O error, timeout</td>
+ *   <tr><td>403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
+ *   <tr><td>408, 413, 429, 5xx, other statuses, unusable 200, I/O error, timeout, a call cut off
+ *       at its time limit</td>
  *       <td>endpoint failure</td></tr>
  * </table>
+ *
+ * <table>
+ *   <caption>Service login answers</caption>
+ *   <tr><th>Keystone</th><th>result</th></tr>
+ *   <tr><td>201 (or 200) with {@code X-Subject-Token} and a usable body</td>
+ *       <td>the service token</td></tr>
+ *   <tr><td>400, 401, 403</td><td>misconfiguration (logged loudly, not an outage)</td></tr>
+ *   <tr><td>other statuses, no token, unusable body, I/O error, timeout, cut off</td>
+ *       <td>endpoint failure</td></tr>
+ * </table>
+ *
+ * <p>Every call (pool wait, connect, send and the whole answer) ends within {@code connectTimeout +
+ * requestTimeout} and within the request's {@link Deadline}, the service login inside a validation
+ * included: a call still running then is cut off and its connection discarded.
  */
 public final class KeystoneClient implements Endpoint {
   private static final System.Logger LOG = System.getLogger(KeystoneClient.class.getName());
@@ -58,6 +74,8 @@ public final class KeystoneClient implements Endpoint {
   private final TokenResponseParser parser;
   private final Duration connectTimeout;
   private final Duration requestTimeout;
+  private final Duration callLimit;
+  private final CallWatchdog watchdog;
   private final Clock clock;
   private final byte[] loginBody;
   private final ServiceTokenProvider serviceTokens;
@@ -67,13 +85,17 @@ public final class KeystoneClient implements Endpoint {
    * Creates a client for one endpoint.
    *
    * @param root the endpoint's root, e.g. {@code http://keystone:5000} (without {@code /v3})
-   * @param http the shared HTTP client
+   * @param http the shared HTTP client, made by {@link KeystoneHttp#create}
    * @param mapper the JSON mapper
    * @param credentials the service user
    * @param includeCatalog whether to ask for the catalog (else {@code ?nocatalog})
-   * @param connectTimeout the longest a connection attempt may take
-   * @param requestTimeout the longest to wait for an answer
+   * @param connectTimeout the longest a connection attempt (or the wait for a pooled connection)
+   *     may take
+   * @param requestTimeout the longest to wait for an answer; one call as a whole (pool wait,
+   *     connect, send, the answer to its last byte) takes at most {@code connectTimeout +
+   *     requestTimeout}, and never past the request's deadline
    * @param clock the time source for service-token renewal
+   * @throws IllegalArgumentException if {@code http} was not made by {@link KeystoneHttp#create}
    */
   public KeystoneClient(
       URI root,
@@ -96,6 +118,8 @@ public final class KeystoneClient implements Endpoint {
     this.parser = new TokenResponseParser(mapper, includeCatalog);
     this.connectTimeout = connectTimeout;
     this.requestTimeout = requestTimeout;
+    this.callLimit = connectTimeout.plus(requestTimeout);
+    this.watchdog = KeystoneHttp.watchdog(http);
     this.clock = clock;
     this.loginBody = credentials.loginBody(mapper);
     this.serviceTokens = new ServiceTokenProvider(root, this::login, clock);
@@ -138,7 +162,11 @@ public final class KeystoneClient implements Endpoint {
       // proxy) to take, so no answer will ever be "valid". Not an outage: a flood of long
       // tokens must not open the breaker.
       case 431 -> new TokenValidation.Invalid("Keystone refused the token as too large (431)");
-      case 400, 403 ->
+      // Our request is well formed (the service login with the same headers worked): Apache or
+      // nginx in front of Keystone answer 400 to an X-Subject-Token they will not take (too long
+      // for their header limit). An invalid token, not a misconfiguration nor an outage.
+      case 400 -> new TokenValidation.Invalid("Keystone refused the token as malformed (400)");
+      case 403 ->
           throw misconfigured(
               "refused to validate tokens for our service user ("
                   + answer.status()
@@ -189,6 +217,11 @@ public final class KeystoneClient implements Endpoint {
     return new ServiceToken(value, ServiceTokenProvider.renewAt(clock.instant(), expiresAt));
   }
 
+  /**
+   * Makes one HTTP call, held as a whole (pool wait, connect, send, the answer to its last byte) to
+   * {@code http_connect_timeout + http_request_timeout} and to the request's deadline, whichever
+   * comes first. An answer given up on is aborted (its connection discarded), never drained.
+   */
   private Answer call(Invocation invocation, Deadline deadline, String what)
       throws EndpointFailureException {
     if (deadline.isExpired()) {
@@ -198,19 +231,61 @@ public final class KeystoneClient implements Endpoint {
     invocation
         .property(ClientProperties.CONNECT_TIMEOUT, millis(deadline.cap(connectTimeout)))
         .property(ClientProperties.READ_TIMEOUT, millis(deadline.cap(requestTimeout)));
-    try (Response response = invocation.invoke()) {
-      byte[] body = readBounded(response);
-      return new Answer(response.getStatus(), response.getHeaderString("X-Subject-Token"), body);
-    } catch (ProcessingException e) {
-      HttpLogGuard.SecretsWouldBeLoggedException refused = HttpLogGuard.refusal(e);
-      if (refused != null) {
-        throw misconfigured(what + " not sent: " + refused.getMessage());
+    try (CallWatchdog.Call call = watchdog.watch(callLimit, deadline.remaining())) {
+      Response response;
+      try {
+        response = invocation.invoke();
+      } catch (ProcessingException e) {
+        HttpLogGuard.SecretsWouldBeLoggedException refused = HttpLogGuard.refusal(e);
+        if (refused != null) {
+          throw misconfigured(what + " not sent: " + refused.getMessage());
+        }
+        throw failure(what, call, e);
       }
-      throw new EndpointFailureException(
-          Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
-    } catch (IOException e) {
-      throw new EndpointFailureException(
-          Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
+      boolean complete = false;
+      try {
+        byte[] body = readBounded(response);
+        if (call.timedOut()) {
+          throw new IOException("answer not complete in time");
+        }
+        Answer answer =
+            new Answer(response.getStatus(), response.getHeaderString("X-Subject-Token"), body);
+        complete = true;
+        return answer;
+      } catch (IOException | ProcessingException e) {
+        throw failure(what, call, e);
+      } finally {
+        if (!complete) {
+          call.abort(); // before closing: closing a half-read answer would drain the rest
+        }
+        close(response);
+      }
+    }
+  }
+
+  private EndpointFailureException failure(String what, CallWatchdog.Call call, Exception e) {
+    if (call.timedOut()) {
+      return new EndpointFailureException(
+          Kind.UNAVAILABLE,
+          root,
+          what
+              + " cut off: no complete answer "
+              + (call.cutByDeadline()
+                  ? "before the request's failover_deadline"
+                  : "within http_connect_timeout + http_request_timeout ("
+                      + callLimit.toMillis()
+                      + " ms)"),
+          e);
+    }
+    return new EndpointFailureException(
+        Kind.UNAVAILABLE, root, what + " failed: " + describe(e), e);
+  }
+
+  private static void close(Response response) {
+    try {
+      response.close();
+    } catch (ProcessingException e) {
+      // The answer was read (or given up on) already; a failed release only loses a connection.
     }
   }
 
@@ -218,13 +293,12 @@ public final class KeystoneClient implements Endpoint {
     if (!response.hasEntity()) {
       return new byte[0];
     }
-    try (InputStream in = response.readEntity(InputStream.class)) {
-      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-      if (body.length > MAX_BODY_BYTES) {
-        throw new IOException("answer longer than " + MAX_BODY_BYTES + " bytes");
-      }
-      return body;
+    InputStream in = response.readEntity(InputStream.class);
+    byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+    if (body.length > MAX_BODY_BYTES) {
+      throw new IOException("answer longer than " + MAX_BODY_BYTES + " bytes");
     }
+    return body;
   }
 
   private EndpointFailureException misconfigured(String what) {

@@ -144,7 +144,14 @@ class CircuitBreakerTest {
     clock.advance(BASE_OPEN);
 
     assertTrue(breaker.tryAcquirePermission());
-    assertEquals(new State(StateName.HALF_OPEN, 0, 1, null), breaker.state());
+    assertEquals(
+        new State(
+            StateName.HALF_OPEN,
+            0,
+            1,
+            null,
+            clock.instant().plus(CircuitBreaker.DEFAULT_PROBE_LIMIT)),
+        breaker.state());
     assertFalse(breaker.tryAcquirePermission());
     assertFalse(breaker.tryAcquirePermission());
   }
@@ -336,5 +343,79 @@ class CircuitBreakerTest {
 
     assertNull(breaker.state().openUntil());
     assertEquals(clock.instant(), breaker.nextAttemptAt());
+  }
+
+  // ---------------------------------------------------------------- the probe's own time limit
+
+  private static final Duration PROBE_LIMIT = Duration.ofSeconds(10);
+
+  /** A breaker with threshold 1 and {@link #PROBE_LIMIT}, opened once and now half-open. */
+  private CircuitBreaker halfOpenWithProbeLimit() {
+    CircuitBreaker breaker =
+        new CircuitBreaker(ENDPOINT, 1, BASE_OPEN, MAX_OPEN, PROBE_LIMIT, clock, NO_JITTER);
+    fail(breaker, 1);
+    clock.advance(BASE_OPEN);
+    assertTrue(breaker.tryAcquirePermission(), "probe permission");
+    return breaker;
+  }
+
+  @Test
+  void constructorWhenProbeLimitNotPositiveThenFailsNamingValue() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new CircuitBreaker(
+                    ENDPOINT, 1, BASE_OPEN, MAX_OPEN, Duration.ZERO, clock, NO_JITTER));
+
+    assertEquals("probeLimit must be positive but was PT0S", e.getMessage());
+  }
+
+  @Test
+  void tryAcquirePermissionWhenProbeWithinItsLimitThenStillHalfOpenAndOthersRefused() {
+    CircuitBreaker breaker = halfOpenWithProbeLimit();
+    clock.advance(PROBE_LIMIT.minusMillis(1));
+
+    assertFalse(breaker.tryAcquirePermission());
+    assertEquals(StateName.HALF_OPEN, breaker.state().name());
+    assertEquals(1, breaker.timesOpened());
+  }
+
+  @Test
+  void tryAcquirePermissionWhenProbeSilentPastItsLimitThenCountedAsFailedAndReopensLonger() {
+    CircuitBreaker breaker = halfOpenWithProbeLimit();
+    clock.advance(PROBE_LIMIT);
+
+    assertFalse(breaker.tryAcquirePermission());
+    assertEquals(
+        new State(StateName.OPEN, 0, 2, clock.instant().plus(BASE_OPEN.multipliedBy(2))),
+        breaker.state());
+    assertEquals(2, breaker.timesOpened());
+    // After the (longer) opening, a new probe goes through: the breaker was not stuck.
+    clock.advance(BASE_OPEN.multipliedBy(2));
+    assertTrue(breaker.tryAcquirePermission());
+    breaker.onSuccess();
+    assertEquals(StateName.CLOSED, breaker.state().name());
+  }
+
+  @Test
+  void stateWhenProbeSilentPastItsLimitThenReportsOpenWithoutBeingAsked() {
+    CircuitBreaker breaker = halfOpenWithProbeLimit();
+    clock.advance(PROBE_LIMIT.plusSeconds(1));
+
+    assertEquals(StateName.OPEN, breaker.state().name());
+    assertEquals(clock.instant().plus(BASE_OPEN.multipliedBy(2)), breaker.nextAttemptAt());
+  }
+
+  @Test
+  void onFailureWhenLostProbeReportsLateThenOpeningUnchanged() {
+    CircuitBreaker breaker = halfOpenWithProbeLimit();
+    clock.advance(PROBE_LIMIT);
+    State reopened = breaker.state();
+
+    breaker.onFailure("the lost probe's late report");
+
+    assertEquals(reopened, breaker.state());
+    assertEquals(2, breaker.timesOpened());
   }
 }

@@ -540,4 +540,37 @@ class EndpointPoolTest {
     assertEquals(1, pool.members().get(0).failures());
     assertEquals(1, pool.members().get(0).failovers());
   }
+
+  @Test
+  void validateWhenProbeDiesOfAnErrorThenBreakerReopensAndTheErrorGoesOn() {
+    FakeEndpoint a = crashing("http://a:5000");
+    FakeEndpoint b = answering("http://b:5000", VALID);
+    EndpointPool pool = pool(false, 1, a, b);
+    pool.validate(TOKEN); // opens a for 5 s
+    clock.advance(BASE_OPEN);
+    FakeEndpoint dying =
+        new FakeEndpoint(
+            "http://a:5000",
+            (self, deadline) -> {
+              throw new StackOverflowError("deep in a library");
+            });
+    EndpointPool withDying =
+        new EndpointPool(
+            List.of(
+                new EndpointPool.Member(dying, breakerOf(pool, 0)),
+                new EndpointPool.Member(b, breakerOf(pool, 1))),
+            DEADLINE,
+            false,
+            clock,
+            nanos::get);
+
+    StackOverflowError error =
+        assertThrows(StackOverflowError.class, () -> withDying.validate(TOKEN));
+
+    assertEquals("deep in a library", error.getMessage());
+    CircuitBreaker breaker = breakerOf(withDying, 0);
+    assertEquals(StateName.OPEN, breaker.state().name(), "the probe's failure was reported");
+    assertEquals(clock.instant().plus(BASE_OPEN.multipliedBy(2)), breaker.nextAttemptAt());
+    assertEquals(1, withDying.members().get(0).failures());
+  }
 }

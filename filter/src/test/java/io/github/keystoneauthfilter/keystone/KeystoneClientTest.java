@@ -179,7 +179,7 @@ class KeystoneClientTest {
     EndpointFailureException failure =
         assertThrows(
             EndpointFailureException.class, () -> client.validate(AuthToken.of("t"), deadline()));
-    assertEquals(Kind.MISCONFIGURED, failure.kind());
+    assertEquals(Kind.MISCONFIGURED, failure.kind(), failure.getMessage());
   }
 
   @Test
@@ -192,6 +192,31 @@ class KeystoneClientTest {
         new ServiceCredentials.ApplicationCredential("id", null, null, "Default", "sec-456")
             .toString()
             .contains("sec-456"));
+  }
+
+  @Test
+  void constructorWhenClientNotMadeByKeystoneHttpThenRefusedAsItsCallsCouldNotBeTimeLimited() {
+    Client foreign = jakarta.ws.rs.client.ClientBuilder.newClient();
+    try {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  new KeystoneClient(
+                      keystone.uri(),
+                      foreign,
+                      new ObjectMapper(),
+                      ServiceCredentials.password(
+                          "svc", "svc-pass", "Default", "service", "Default"),
+                      true,
+                      CONNECT,
+                      REQUEST,
+                      clock));
+
+      assertTrue(e.getMessage().contains("KeystoneHttp.create"), e.getMessage());
+    } finally {
+      foreign.close();
+    }
   }
 
   @Test
@@ -253,21 +278,52 @@ class KeystoneClientTest {
     assertFalse(failure.getMessage().contains("wrong"), failure.getMessage());
   }
 
-  @ParameterizedTest
-  @ValueSource(ints = {400, 403})
-  void validateWhenKeystoneRefusesOurServiceUserThenMisconfigured(int status) throws Exception {
+  @Test
+  void validateWhenKeystoneRefusesOurServiceUserThenMisconfigured() throws Exception {
     KeystoneClient client = client();
     String token = issue(KeystoneTokenFixture.create());
     client.validate(AuthToken.of(token), deadline()); // logged in
     keystone.faultLogin(false);
-    keystone.fault(Fault.status(status));
+    keystone.fault(Fault.status(403));
 
     EndpointFailureException failure =
         assertThrows(
             EndpointFailureException.class, () -> client.validate(AuthToken.of(token), deadline()));
 
     assertEquals(Kind.MISCONFIGURED, failure.kind());
+    assertTrue(failure.getMessage().contains("403"), failure.getMessage());
+  }
+
+  @Test
+  void validateWhenKeystoneAnswers400ToTheValidationThenInvalidNotMisconfigured() throws Exception {
+    KeystoneClient client = client();
+    String token = issue(KeystoneTokenFixture.create());
+    client.validate(AuthToken.of(token), deadline()); // logged in
+    keystone.faultLogin(false);
+    // What Apache or nginx in front of Keystone answer to an X-Subject-Token over their limit.
+    keystone.fault(Fault.status(400));
+
+    TokenValidation answer = client.validate(AuthToken.of(token), deadline());
+
+    TokenValidation.Invalid invalid = assertInstanceOf(TokenValidation.Invalid.class, answer);
+    assertTrue(invalid.reason().contains("400"), invalid.reason());
+    assertEquals(1, keystone.logins(), "a 400 is not taken for a stale service token");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {400, 403})
+  void validateWhenServiceLoginRefusedWith400Or403ThenMisconfigured(int status) {
+    keystone.fault(Fault.status(status));
+
+    EndpointFailureException failure =
+        assertThrows(
+            EndpointFailureException.class,
+            () -> client().validate(AuthToken.of("any"), deadline()));
+
+    assertEquals(Kind.MISCONFIGURED, failure.kind());
+    assertTrue(failure.getMessage().contains("service login"), failure.getMessage());
     assertTrue(failure.getMessage().contains(Integer.toString(status)), failure.getMessage());
+    assertEquals(0, keystone.validations());
   }
 
   @ParameterizedTest

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keystoneauthfilter.endpoint.Deadline;
 import io.github.keystoneauthfilter.endpoint.EndpointFailureException;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
+import io.github.keystoneauthfilter.testing.Fault;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
 import io.github.keystoneauthfilter.testing.TestCertificates;
 import io.github.keystoneauthfilter.token.AuthToken;
@@ -17,9 +18,11 @@ import jakarta.ws.rs.client.Client;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -154,5 +157,52 @@ class KeystoneTlsTest {
             () -> KeystoneTls.context(certs.clientKey(), null, null, false));
 
     assertTrue(failure.getMessage().contains("cafile '"), failure.getMessage());
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void validateWhenAnswerOverTlsTricklesThenCutOffAtTheCallLimit() throws Exception {
+    try (FakeKeystone keystone =
+        FakeKeystone.startTls(certs.serverStore(), TestCertificates.PASSWORD, null)) {
+      keystone.addServiceUser("svc", "svc-pass", "service");
+      String token = keystone.issue(KeystoneTokenFixture.create());
+      Duration connect = Duration.ofMillis(500);
+      Duration request = Duration.ofSeconds(1);
+      Client http =
+          KeystoneHttp.create(
+              2, 1, connect, request, KeystoneTls.context(certs.ca(), null, null, false), false);
+      try {
+        KeystoneClient client =
+            new KeystoneClient(
+                keystone.uri(),
+                http,
+                new ObjectMapper(),
+                ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
+                false,
+                connect,
+                request,
+                Clock.systemUTC());
+        client.validate(
+            AuthToken.of(token), Deadline.after(Duration.ofSeconds(30), System::nanoTime));
+        keystone.faultLogin(false);
+        keystone.fault(Fault.trickle(Duration.ofMillis(100)));
+
+        long start = System.nanoTime();
+        EndpointFailureException failure =
+            assertThrows(
+                EndpointFailureException.class,
+                () ->
+                    client.validate(
+                        AuthToken.of(token),
+                        Deadline.after(Duration.ofSeconds(30), System::nanoTime)));
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        // The call's limit is 1.5 s; trickled over TLS, the answer would take a minute or more.
+        assertTrue(failure.getMessage().contains("validation cut off"), failure.getMessage());
+        assertTrue(waited < 6_000, "waited " + waited + " ms");
+      } finally {
+        http.close();
+      }
+    }
   }
 }

@@ -6,9 +6,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -448,6 +452,8 @@ public final class FakeKeystone implements AutoCloseable {
         error(resp, status.code(), "fault: status " + status.code());
       } else if (fault instanceof Fault.Body replaced) {
         route(request, resp, replaced.json());
+      } else if (fault instanceof Fault.Trickle trickle) {
+        trickle(request, resp, trickle.interval());
       } else if (fault instanceof Fault.Delay delay) {
         if (closed.await(delay.delay().toNanos(), TimeUnit.NANOSECONDS)) {
           error(resp, 503, "the fake Keystone is closing");
@@ -458,6 +464,70 @@ public final class FakeKeystone implements AutoCloseable {
         route(request, resp, null); // none, or refuse racing a request already accepted
       }
       return;
+    }
+  }
+
+  /**
+   * Plays Keystone, but sends the body a byte at a time (see {@link Fault#trickle(Duration)});
+   * stops when the client goes away or the server closes.
+   */
+  private void trickle(RecordedRequest request, HttpServletResponse resp, Duration interval)
+      throws IOException, InterruptedException {
+    BufferedResponse buffered = new BufferedResponse(resp);
+    route(request, buffered, null);
+    byte[] body = buffered.body.toByteArray();
+    resp.setContentLength(body.length);
+    ServletOutputStream out = resp.getOutputStream();
+    resp.flushBuffer(); // status and headers now
+    long end = System.nanoTime() + MAX_HANG.toNanos();
+    for (int i = 0; i < body.length; i++) {
+      if (System.nanoTime() - end >= 0) {
+        out.write(body, i, body.length - i);
+        break;
+      }
+      try {
+        out.write(body[i]);
+        out.flush();
+      } catch (IOException clientWentAway) {
+        return; // e.g. the client cut the call off: nothing more to send
+      }
+      if (closed.await(interval.toNanos(), TimeUnit.NANOSECONDS)) {
+        return; // closing: the connection goes with the server
+      }
+    }
+  }
+
+  /** Keeps the body written to a response, passing status and headers through. */
+  private static final class BufferedResponse extends HttpServletResponseWrapper {
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+    BufferedResponse(HttpServletResponse response) {
+      super(response);
+    }
+
+    @Override
+    public ServletOutputStream getOutputStream() {
+      return new ServletOutputStream() {
+        @Override
+        public boolean isReady() {
+          return true;
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+          throw new UnsupportedOperationException("blocking only");
+        }
+
+        @Override
+        public void write(int b) {
+          body.write(b);
+        }
+      };
+    }
+
+    @Override
+    public void setContentLength(int length) {
+      // set from the buffered body when it is sent
     }
   }
 

@@ -8,7 +8,13 @@ import java.util.Objects;
  * FakeKeystone#fault(Fault)}, until another fault (or {@link #none()}) replaces it.
  */
 public sealed interface Fault
-    permits Fault.None, Fault.Status, Fault.Body, Fault.Hang, Fault.Refuse, Fault.Delay {
+    permits Fault.None,
+        Fault.Status,
+        Fault.Body,
+        Fault.Hang,
+        Fault.Refuse,
+        Fault.Delay,
+        Fault.Trickle {
 
   /** The body {@link #garbage()} answers with. */
   String GARBAGE = "<html>not json</html>";
@@ -54,6 +60,16 @@ public sealed interface Fault
     return new Delay(delay);
   }
 
+  /**
+   * Answer normally (status, headers and {@code Content-Length} at once), but send the body one
+   * byte every {@code interval}, flushing each; after {@link FakeKeystone#MAX_HANG} the rest goes
+   * at once. Each read of the client returns well within a read timeout longer than the interval,
+   * yet the whole answer takes about its length times the interval.
+   */
+  static Fault trickle(Duration interval) {
+    return new Trickle(interval);
+  }
+
   /** See {@link #none()}. */
   enum None implements Fault {
     INSTANCE
@@ -90,6 +106,15 @@ public sealed interface Fault
     public Delay {
       if (delay.isNegative()) {
         throw new IllegalArgumentException("negative delay: " + delay);
+      }
+    }
+  }
+
+  /** See {@link #trickle(Duration)}. */
+  record Trickle(Duration interval) implements Fault {
+    public Trickle {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("interval must be positive: " + interval);
       }
     }
   }
