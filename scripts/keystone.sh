@@ -4,8 +4,9 @@
 # sharing one database and one fernet key repository, plus fault injection
 # (kill / pause / resume / restart one instance) for multi-site failover
 # tests; and "sites" that share nothing at run time (each its own copy of the
-# database, the same keys), for tests that stop or cut off one site. The work is done by the scripts in keystone/ next to this file; see
-# README.md next to this file.
+# database, the same keys), for tests that stop or cut off one site. The work
+# is done by the scripts in keystone/ next to this file; see README.md next to
+# this file.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -116,7 +117,8 @@ usage: $PROG stop [-d STATE_DIR] [--purge]
 
 Stops the keystone instances and the keystonemiddleware peer started from
 STATE_DIR, by recorded pid only (paused instances are resumed first so they
-can exit cleanly). Takes ~3 s.
+can exit cleanly). Takes ~3 s. Given a sites directory ('$PROG sites -o'),
+stops every site, in parallel.
 
   -d, --state-dir DIR   state directory (default \$KEYSTONE_STATE_DIR or $DEFAULT_STATE)
       --purge           delete the state directory afterwards
@@ -128,8 +130,9 @@ usage_status() {
   cat <<EOF
 usage: $PROG status [-d STATE_DIR]
 
-Prints one line per instance: number, URL, state (running, paused, down)
-and the master pid. Exit status 0 if all instances are running, 3 if not.
+Prints one line per instance (per site, given a sites directory): number,
+URL, state (running, paused, down) and the master pid. Exit status 0 if all
+are running, 3 if not.
 
   -d, --state-dir DIR   state directory (default \$KEYSTONE_STATE_DIR or $DEFAULT_STATE)
   -h, --help
@@ -790,6 +793,8 @@ cmd_sites() {
   mkdir -p "$sites"
   sites=$(cd "$sites" && pwd -P)
   [[ "$sites" != "$main" ]] || die_usage sites "-o must not be the state directory itself ($main)"
+  # 8>&- on every command started below: a daemon that inherited the lock's
+  # descriptor would hold the lock for as long as it runs.
   exec 8>"$sites/.lock"
   if command -v flock >/dev/null; then
     flock -w 600 8 || ks_die "$PROG sites: $sites/.lock held by another 'sites' for 600 s"
@@ -813,12 +818,12 @@ cmd_sites() {
     dir="$sites/site-$k"; port=$((base + k - 1))
     if (( running[k] )); then
       # A site paused by a test that died is resumed; otherwise a no-op.
-      bash "${BASH_SOURCE[0]}" resume 1 -d "$dir" >/dev/null 2>&1 || true
+      bash "${BASH_SOURCE[0]}" resume 1 -d "$dir" >/dev/null 2>&1 8>&- || true
       ks_log "site $k (port $port) already running from $dir; left as it is"
       continue
     fi
     # Whatever still runs from this site's directory (other ports) goes first.
-    if [[ -d "$dir/run" ]]; then bash "$KS_DIR/stop-keystone.sh" -d "$dir" >/dev/null 2>&1 || true; fi
+    if [[ -d "$dir/run" ]]; then bash "$KS_DIR/stop-keystone.sh" -d "$dir" >/dev/null 2>&1 8>&- || true; fi
     copy_site_state "$main" "$dir"
     local expiration="${main_env[KEYSTONE_TOKEN_EXPIRATION]:-3600}" window=""
     if [[ -n "$expiring" ]] && (( k == total )); then expiration=$expiring; window=86400; fi
@@ -842,7 +847,7 @@ cmd_sites() {
         unset KEYSTONE_TLS_BASE_PORT
       fi
       exec bash "$KS_DIR/start-keystone.sh" -d "$dir" -n 1 -p "$port"
-    ) > "$sites/site-$k.start.log" 2>&1 &
+    ) > "$sites/site-$k.start.log" 2>&1 8>&- &
     launched+=("$!"); names+=("$k")
   done
   for p in "${!launched[@]}"; do
