@@ -3,8 +3,10 @@
 # OpenStack Keystone instances (Debian 12 packages, uWSGI) on 127.0.0.1,
 # sharing one database and one fernet key repository, plus fault injection
 # (kill / pause / resume / restart one instance) for multi-site failover
-# tests. The work is done by the scripts in keystone/ next to this file; see
-# README.md next to this file.
+# tests; and "sites" that share nothing at run time (each its own copy of the
+# database, the same keys), for tests that stop or cut off one site. The work
+# is done by the scripts in keystone/ next to this file; see README.md next to
+# this file.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,10 +39,52 @@ commands:
   token   [-d STATE_DIR] [--user U --password P --project PR] [--instance I] [--timeout S]
                                                  print a fresh token (default: demo user, instance 1)
   kmw-peer [-d STATE_DIR] [-p PORT] [-k INSTANCE] start the keystonemiddleware peer
+  sites   [-n N] [-p BASE_PORT] [-d STATE_DIR] -o SITES_DIR [--expiring S] [--tls-base-port P]
+                                                 start N sites that share nothing at run time,
+                                                 each with its own copy of STATE_DIR's database
 
 '$PROG COMMAND --help' describes a command. STATE_DIR defaults to
 \$KEYSTONE_STATE_DIR or $DEFAULT_STATE. Instances are numbered from 1;
-instance I listens on BASE_PORT+I-1.
+instance I listens on BASE_PORT+I-1. Every command but start, sites and
+kmw-peer also takes a SITES_DIR as -d: its instance I is site I.
+EOF
+}
+
+usage_sites() {
+  cat <<EOF
+usage: $PROG sites [-n N] [-p BASE_PORT] [-d STATE_DIR] -o SITES_DIR [--expiring S] [--tls-base-port P]
+
+Starts N Keystone "sites" that share nothing at run time, as independent
+regions with replicated data would: site K lives in SITES_DIR/site-K with
+its own copy of STATE_DIR's database (SQLite online backup, taken when the
+site starts) and the same fernet and credential keys (so a token issued by
+one site validates on every site), and runs one instance on
+127.0.0.1:BASE_PORT+K-1. A hung site (SIGSTOP) cannot stall the others
+through a shared database file, and a write made on one site after the copy
+(a revocation, a new user, an application credential) stays on that site.
+STATE_DIR must have been started once ('$PROG start'); its instances need
+not run. Each site runs KEYSTONE_SITE_PROCESSES (default 2) uWSGI workers,
+without keystone's catalog cache (a service or endpoint created through the
+API is in every worker's catalog at once). Sites already running are left
+alone; a site that is down is copied afresh. The sites start in parallel.
+
+Writes SITES_DIR/keystone.env in the format of a state directory's
+(KEYSTONE_INSTANCES, KEYSTONE_URL_K, the users of STATE_DIR), plus
+KEYSTONE_SITE_DIR_K and the settings below. Every other command takes
+SITES_DIR as its -d: '$PROG kill 2 -d SITES_DIR' kills site 2,
+'$PROG stop -d SITES_DIR' stops every site.
+
+  -n, --sites N         number of ordinary sites, 1..20 (default 3)
+  -p, --base-port PORT  port of site 1 (default 5010)
+  -d, --state-dir DIR   the started state directory to copy (default \$KEYSTONE_STATE_DIR or $DEFAULT_STATE)
+  -o, --sites-dir DIR   where the sites live (required; not STATE_DIR)
+      --expiring S      one more site, number N+1, whose tokens expire after S seconds
+                        (5..3600), with [token] allow_expired_window = 86400
+                        (keystone.env: KEYSTONE_EXPIRING_SITE=N+1)
+      --tls-base-port P every site also answers HTTPS on P+K-1, with a certificate for
+                        127.0.0.1 signed by a throw-away CA that openssl makes in
+                        SITES_DIR/tls (keystone.env: KEYSTONE_TLS_CAFILE, KEYSTONE_TLS_URL_K)
+  -h, --help
 EOF
 }
 
@@ -73,7 +117,8 @@ usage: $PROG stop [-d STATE_DIR] [--purge]
 
 Stops the keystone instances and the keystonemiddleware peer started from
 STATE_DIR, by recorded pid only (paused instances are resumed first so they
-can exit cleanly). Takes ~3 s.
+can exit cleanly). Takes ~3 s. Given a sites directory ('$PROG sites -o'),
+stops every site, in parallel.
 
   -d, --state-dir DIR   state directory (default \$KEYSTONE_STATE_DIR or $DEFAULT_STATE)
       --purge           delete the state directory afterwards
@@ -85,8 +130,9 @@ usage_status() {
   cat <<EOF
 usage: $PROG status [-d STATE_DIR]
 
-Prints one line per instance: number, URL, state (running, paused, down)
-and the master pid. Exit status 0 if all instances are running, 3 if not.
+Prints one line per instance (per site, given a sites directory): number,
+URL, state (running, paused, down) and the master pid. Exit status 0 if all
+are running, 3 if not.
 
   -d, --state-dir DIR   state directory (default \$KEYSTONE_STATE_DIR or $DEFAULT_STATE)
   -h, --help
@@ -240,6 +286,22 @@ load_env() {
   HOST="${ENV[KEYSTONE_HOST]:-127.0.0.1}"
   [[ "$N_INST" =~ ^[0-9]+$ && "$BASE_PORT" =~ ^[0-9]+$ ]] \
     || ks_die "$f lacks KEYSTONE_INSTANCES / KEYSTONE_BASE_PORT"
+  SITES_MODE=0
+  if [[ -n "${ENV[KEYSTONE_SITE_DIR_1]:-}" ]]; then SITES_MODE=1; fi
+}
+
+# True when directory $1 holds a sites directory's keystone.env.
+is_sites_dir() {
+  grep -q '^KEYSTONE_SITE_DIR_1=' "$1/keystone.env" 2>/dev/null
+}
+
+# In a sites directory, instance I is instance 1 of site I's own state
+# directory: run COMMAND there. Usage: delegate_to_site COMMAND [ARGS...]
+delegate_to_site() {
+  local cmd="$1"; shift
+  local dir="${ENV[KEYSTONE_SITE_DIR_$INST]:-}"
+  [[ -n "$dir" ]] || ks_die "$STATE/keystone.env has no KEYSTONE_SITE_DIR_$INST"
+  exec bash "${BASH_SOURCE[0]}" "$cmd" 1 -d "$dir" "$@"
 }
 
 # check_instance COMMAND VALUE: VALUE must be 1..KEYSTONE_INSTANCES.
@@ -364,6 +426,9 @@ cmd_start() {
     die_usage start "-p must be a port number from 1024 to $((65536 - n)) (got '$base')"
   fi
   resolve_state "$state_arg"
+  if is_sites_dir "$STATE"; then
+    ks_die "$PROG start: $STATE is a sites directory: start its sites with '$PROG sites -o $STATE'"
+  fi
   # A paused instance would hang start-keystone.sh's smoke test (30 s, then
   # failure): 'start' means "everything up", so resume paused ones.
   resume_paused
@@ -383,6 +448,10 @@ cmd_stop() {
     esac
   done
   resolve_state "$state_arg"
+  if is_sites_dir "$STATE"; then
+    stop_sites "${purge[@]}"
+    return
+  fi
   # A SIGSTOPped uwsgi acts on SIGTERM only after SIGCONT: stop-keystone.sh
   # would wait 10 s before SIGKILL (measured: 14.7 s instead of 2.9 s).
   resume_paused
@@ -400,6 +469,15 @@ cmd_status() {
   done
   resolve_state "$state_arg"
   load_env
+  if (( SITES_MODE )); then
+    local line
+    for ((i = 1; i <= N_INST; i++)); do
+      line=$(bash "${BASH_SOURCE[0]}" status -d "${ENV[KEYSTONE_SITE_DIR_$i]}" 2>/dev/null) || all=3
+      [[ -n "$line" ]] || line="1  ${ENV[KEYSTONE_URL_$i]}  down     pid -"
+      printf '%d%s\n' "$i" "${line#1}"
+    done
+    return "$all"
+  fi
   for ((i = 1; i <= N_INST; i++)); do
     port=$(port_of "$i")
     st=$(instance_state "$i")
@@ -427,6 +505,7 @@ cmd_env() {
 
 cmd_kill() {
   parse_instance_args kill "$@"
+  if (( SITES_MODE )); then delegate_to_site kill; fi
   local port pid c p gone
   port=$(port_of "$INST")
   pid=$(master_pid "$INST")
@@ -456,6 +535,7 @@ cmd_kill() {
 
 cmd_pause() {
   parse_instance_args pause "$@"
+  if (( SITES_MODE )); then delegate_to_site pause; fi
   local port p c ok
   port=$(port_of "$INST")
   signal_instance STOP || ks_die "$PROG pause: instance $INST (port $port) is not running"
@@ -472,6 +552,7 @@ cmd_pause() {
 
 cmd_resume() {
   parse_instance_args resume "$@"
+  if (( SITES_MODE )); then delegate_to_site resume; fi
   local port
   port=$(port_of "$INST")
   signal_instance CONT || ks_die "$PROG resume: instance $INST (port $port) is not running (killed? use '$PROG restart $INST')"
@@ -490,6 +571,7 @@ cmd_restart() {
     die_usage restart "--timeout must be a positive number of seconds (got '$timeout')"
   fi
   parse_instance_args restart "${args[@]}"
+  if (( SITES_MODE )); then delegate_to_site restart --timeout "$timeout"; fi
   local port name pidfile ulog ini procs t0 st
   port=$(port_of "$INST"); name="keystone-$port"
   pidfile="$STATE/run/$name.pid"; ulog="$STATE/log/$name.uwsgi.log"; ini="$STATE/run/$name.ini"
@@ -600,14 +682,242 @@ cmd_kmw_peer() {
     esac
   done
   resolve_state "$state_arg"
+  if is_sites_dir "$STATE"; then
+    ks_die "$PROG kmw-peer: $STATE is a sites directory: give one site's own directory (KEYSTONE_SITE_DIR_K in its keystone.env)"
+  fi
   bash "$KS_DIR/start-keystonemiddleware-peer.sh" -d "$STATE" "${args[@]}"
+}
+
+# ---------------------------------------------------------------- sites
+
+# A throw-away CA and a certificate for 127.0.0.1 that it signed, in DIR
+# (ca.pem, server.pem, server.key), unless a valid one is there already.
+# Usage: make_sites_ca DIR ANY_SITE_RUNNING(0|1)
+make_sites_ca() {
+  local d="$1" running="$2"
+  command -v openssl >/dev/null \
+    || ks_die "$PROG sites: --tls-base-port needs openssl (apt-get install -y openssl)"
+  if [[ -f "$d/server.pem" && -f "$d/server.key" && -f "$d/ca.pem" ]] \
+    && openssl x509 -checkend 86400 -noout -in "$d/server.pem" >/dev/null 2>&1; then
+    return 0
+  fi
+  (( running == 0 )) \
+    || ks_die "$PROG sites: $d/server.pem is missing or expires within a day, but sites still run with it: stop them first ($PROG stop -d $(dirname "$d"))"
+  rm -rf "$d"
+  mkdir -p -m 700 "$d"
+  (
+    cd "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 \
+      -subj "/CN=keystone-auth-filter test sites CA"
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1"
+    printf '%s\n' "subjectAltName=IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+      "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+      -out server.pem -days 30 -extfile server.ext
+  ) > "$d/openssl.log" 2>&1 \
+    || { cat "$d/openssl.log" >&2; ks_die "$PROG sites: making the test CA in $d failed"; }
+  ks_log "made a throw-away CA and a certificate for 127.0.0.1 in $d"
+}
+
+# Site directory $2 gets its own copy of state directory $1's database
+# (SQLite online backup: consistent while the instances of $1 write to it),
+# the same fernet and credential keys, and $1's "initialised" mark.
+copy_site_state() {
+  local main="$1" dir="$2"
+  mkdir -p "$dir"
+  rm -rf "$dir/keystone.db" "$dir/keystone.db-wal" "$dir/keystone.db-shm" \
+    "$dir/fernet-keys" "$dir/credential-keys" "$dir/.bootstrap-stamp" "$dir/.provision-stamp"
+  "$SYS_PY" - "$main/keystone.db" "$dir/keystone.db" <<'PY' \
+    || ks_die "$PROG sites: copying $main/keystone.db into $dir failed"
+import sqlite3, sys
+src = sqlite3.connect(sys.argv[1], timeout=30)
+dst = sqlite3.connect(sys.argv[2])
+src.backup(dst)
+if dst.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+    raise SystemExit("could not switch the copy to WAL mode")
+dst.close()
+src.close()
+PY
+  cp -a "$main/fernet-keys" "$main/credential-keys" "$dir/"
+  cp "$main/.setup-done" "$dir/.setup-done"
+}
+
+cmd_sites() {
+  local n=3 base=5010 state_arg="" sites_arg="" expiring="" tls_base=""
+  while (($#)); do
+    case "$1" in
+      -n|--sites) need_value sites "$1" $#; n="$2"; shift 2 ;;
+      -p|--base-port) need_value sites "$1" $#; base="$2"; shift 2 ;;
+      -d|--state-dir) need_value sites "$1" $#; state_arg="$2"; shift 2 ;;
+      -o|--sites-dir) need_value sites "$1" $#; sites_arg="$2"; shift 2 ;;
+      --expiring) need_value sites "$1" $#; expiring="$2"; shift 2 ;;
+      --tls-base-port) need_value sites "$1" $#; tls_base="$2"; shift 2 ;;
+      -h|--help) usage_sites; exit 0 ;;
+      *) die_usage sites "unknown argument '$1'" ;;
+    esac
+  done
+  if ! [[ "$n" =~ ^[0-9]+$ ]] || (( n < 1 || n > 20 )); then
+    die_usage sites "-n must be a number from 1 to 20 (got '$n')"
+  fi
+  [[ -n "$sites_arg" ]] || die_usage sites "missing -o SITES_DIR"
+  if [[ -n "$expiring" ]] && { ! [[ "$expiring" =~ ^[0-9]+$ ]] || (( expiring < 5 || expiring > 3600 )); }; then
+    die_usage sites "--expiring must be a number of seconds from 5 to 3600 (got '$expiring')"
+  fi
+  local total=$n
+  [[ -z "$expiring" ]] || total=$((n + 1))
+  if ! [[ "$base" =~ ^[0-9]+$ ]] || (( base < 1024 || base + total - 1 > 65535 )); then
+    die_usage sites "-p must be a port number from 1024 to $((65536 - total)) (got '$base')"
+  fi
+  if [[ -n "$tls_base" ]]; then
+    if ! [[ "$tls_base" =~ ^[0-9]+$ ]] || (( tls_base < 1024 || tls_base + total - 1 > 65535 )); then
+      die_usage sites "--tls-base-port must be a port number from 1024 to $((65536 - total)) (got '$tls_base')"
+    fi
+    if (( tls_base + total - 1 >= base && tls_base <= base + total - 1 )); then
+      die_usage sites "--tls-base-port $tls_base: ports $tls_base-$((tls_base + total - 1)) overlap the sites' ports $base-$((base + total - 1))"
+    fi
+  fi
+
+  # The state directory to copy, and its users.
+  resolve_state "$state_arg"
+  local main="$STATE"
+  is_sites_dir "$main" && ks_die "$PROG sites: -d $main is a sites directory; give the state directory the sites copy"
+  [[ -f "$main/.setup-done" && -f "$main/keystone.db" && -f "$main/keystone.env" ]] \
+    || ks_die "$PROG sites: $main is not a started state directory (no keystone.db / keystone.env): run '$PROG start -d $main' first"
+  load_env
+  local -A main_env=()
+  local key
+  for key in "${!ENV[@]}"; do main_env[$key]="${ENV[$key]}"; done
+
+  local sites
+  sites=$(ks_state_dir "$sites_arg")
+  mkdir -p "$sites"
+  sites=$(cd "$sites" && pwd -P)
+  [[ "$sites" != "$main" ]] || die_usage sites "-o must not be the state directory itself ($main)"
+  # 8>&- on every command started below: a daemon that inherited the lock's
+  # descriptor would hold the lock for as long as it runs.
+  exec 8>"$sites/.lock"
+  if command -v flock >/dev/null; then
+    flock -w 600 8 || ks_die "$PROG sites: $sites/.lock held by another 'sites' for 600 s"
+  fi
+
+  local k dir port pid running=() any_running=0
+  for ((k = 1; k <= total; k++)); do
+    dir="$sites/site-$k"; port=$((base + k - 1)); running[k]=0
+    pid=$(cat "$dir/run/keystone-$port.pid" 2>/dev/null || true)
+    pid=${pid//[[:space:]]/}
+    if [[ -f "$dir/keystone.env" ]] && ks_pid_is_ours "$pid" "$dir"; then
+      running[k]=1; any_running=1
+    fi
+  done
+  local tls_dir="$sites/tls"
+  [[ -z "$tls_base" ]] || make_sites_ca "$tls_dir" "$any_running"
+
+  local t0 launched=() names=() rc=0 p
+  t0=$(ks_now)
+  for ((k = 1; k <= total; k++)); do
+    dir="$sites/site-$k"; port=$((base + k - 1))
+    if (( running[k] )); then
+      # A site paused by a test that died is resumed; otherwise a no-op.
+      bash "${BASH_SOURCE[0]}" resume 1 -d "$dir" >/dev/null 2>&1 8>&- || true
+      ks_log "site $k (port $port) already running from $dir; left as it is"
+      continue
+    fi
+    # Whatever still runs from this site's directory (other ports) goes first.
+    if [[ -d "$dir/run" ]]; then bash "$KS_DIR/stop-keystone.sh" -d "$dir" >/dev/null 2>&1 8>&- || true; fi
+    copy_site_state "$main" "$dir"
+    local expiration="${main_env[KEYSTONE_TOKEN_EXPIRATION]:-3600}" window=""
+    if [[ -n "$expiring" ]] && (( k == total )); then expiration=$expiring; window=86400; fi
+    ks_log "site $k: copied $main's database and keys into $dir; starting it on port $port"
+    (
+      export KEYSTONE_PROCESSES="${KEYSTONE_SITE_PROCESSES:-2}"
+      export KEYSTONE_CACHE=memory KEYSTONE_CATALOG_CACHING=false KEYSTONE_BOOTSTRAPPED_COPY=1
+      export KEYSTONE_TOKEN_EXPIRATION="$expiration" KEYSTONE_ALLOW_EXPIRED_WINDOW="$window"
+      export KEYSTONE_ADMIN_PASSWORD="${main_env[KEYSTONE_ADMIN_PASSWORD]}"
+      export KEYSTONE_SVC_USER="${main_env[KEYSTONE_SVC_USER]}"
+      export KEYSTONE_SVC_PASSWORD="${main_env[KEYSTONE_SVC_PASSWORD]}"
+      export KEYSTONE_SVC_PROJECT="${main_env[KEYSTONE_SVC_PROJECT]}"
+      export KEYSTONE_SVC_ROLES="${main_env[KEYSTONE_SVC_ROLES]}"
+      export KEYSTONE_DEMO_USER="${main_env[KEYSTONE_DEMO_USER]}"
+      export KEYSTONE_DEMO_PASSWORD="${main_env[KEYSTONE_DEMO_PASSWORD]}"
+      export KEYSTONE_DEMO_PROJECT="${main_env[KEYSTONE_DEMO_PROJECT]}"
+      if [[ -n "$tls_base" ]]; then
+        export KEYSTONE_TLS_BASE_PORT=$((tls_base + k - 1))
+        export KEYSTONE_TLS_CERT="$tls_dir/server.pem" KEYSTONE_TLS_KEY="$tls_dir/server.key"
+      else
+        unset KEYSTONE_TLS_BASE_PORT
+      fi
+      exec bash "$KS_DIR/start-keystone.sh" -d "$dir" -n 1 -p "$port"
+    ) > "$sites/site-$k.start.log" 2>&1 8>&- &
+    launched+=("$!"); names+=("$k")
+  done
+  for p in "${!launched[@]}"; do
+    if ! wait "${launched[$p]}"; then
+      k=${names[$p]}
+      tail -n 30 "$sites/site-$k.start.log" >&2 || true
+      ks_log "site $k failed to start; log: $sites/site-$k.start.log"
+      rc=1
+    fi
+  done
+  if (( rc != 0 )); then
+    for k in "${names[@]}"; do
+      bash "$KS_DIR/stop-keystone.sh" -d "$sites/site-$k" >/dev/null 2>&1 || true
+    done
+    ks_die "$PROG sites: not every site started (the ones this run started are stopped again)"
+  fi
+
+  local urls="" f="$sites/keystone.env"
+  for ((k = 1; k <= total; k++)); do urls+="http://$HOST:$((base + k - 1))/v3,"; done
+  {
+    echo "# Written by '$PROG sites'; KEY=value, usable by 'source' and java.util.Properties."
+    echo "# Sites that share nothing at run time, copied from $main."
+    echo "KEYSTONE_STATE_DIR=$sites"
+    echo "KEYSTONE_SITES_OF=$main"
+    echo "KEYSTONE_INSTANCES=$total"
+    echo "KEYSTONE_HOST=$HOST"
+    echo "KEYSTONE_BASE_PORT=$base"
+    echo "KEYSTONE_URLS=${urls%,}"
+    for ((k = 1; k <= total; k++)); do
+      echo "KEYSTONE_URL_$k=http://$HOST:$((base + k - 1))/v3"
+      echo "KEYSTONE_REGION_$k=RegionOne"
+      echo "KEYSTONE_SITE_DIR_$k=$sites/site-$k"
+      echo "KEYSTONE_TOKEN_EXPIRATION_$k=$(awk -F= '$1 == "KEYSTONE_TOKEN_EXPIRATION" { print $2 }' "$sites/site-$k/keystone.env")"
+      [[ -z "$tls_base" ]] || echo "KEYSTONE_TLS_URL_$k=https://$HOST:$((tls_base + k - 1))/v3"
+    done
+    [[ -z "$expiring" ]] || echo "KEYSTONE_EXPIRING_SITE=$total"
+    [[ -z "$tls_base" ]] || echo "KEYSTONE_TLS_CAFILE=$tls_dir/ca.pem"
+    for key in USER_DOMAIN ADMIN_USER ADMIN_PASSWORD ADMIN_PROJECT SVC_USER SVC_PASSWORD \
+      SVC_PROJECT SVC_ROLES DEMO_USER DEMO_PASSWORD DEMO_PROJECT DEMO_ROLES; do
+      echo "KEYSTONE_$key=${main_env[KEYSTONE_$key]:-}"
+    done
+  } > "$f.tmp"
+  mv -f "$f.tmp" "$f"
+  STATE="$sites"
+  cmd_status -d "$sites" || ks_die "$PROG sites: not every site is running"
+  ks_log "sites ready in $(ks_elapsed "$t0") s"
+  echo "keystone.env: $f"
+}
+
+# 'stop -d SITES_DIR': stop every site (in parallel), by recorded pid.
+stop_sites() {
+  load_env
+  local i rc=0 pids=() p
+  for ((i = 1; i <= N_INST; i++)); do
+    bash "${BASH_SOURCE[0]}" stop -d "${ENV[KEYSTONE_SITE_DIR_$i]}" &
+    pids+=("$!")
+  done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  (( rc == 0 )) || ks_die "$PROG stop: stopping a site of $STATE failed (see above)"
+  if [[ "${1:-}" == --purge ]]; then
+    rm -rf "$STATE"
+    ks_log "deleted $STATE"
+  fi
 }
 
 # ---------------------------------------------------------------- main
 (($#)) || { usage_main >&2; exit 2; }
 cmd="$1"; shift
 case "$cmd" in
-  start|stop|status|env|kill|pause|resume|restart|token) "cmd_$cmd" "$@" ;;
+  start|stop|status|env|kill|pause|resume|restart|token|sites) "cmd_$cmd" "$@" ;;
   kmw-peer) cmd_kmw_peer "$@" ;;
   -h|--help|help) usage_main ;;
   *) printf "ERROR: %s: unknown command '%s'\n" "$PROG" "$cmd" >&2; usage_main >&2; exit 2 ;;

@@ -29,7 +29,15 @@ KEYSTONE_DEMO_PROJECT (demo), KEYSTONE_TOKEN_EXPIRATION (3600),
 KEYSTONE_FERNET_MAX_ACTIVE_KEYS (3), KEYSTONE_PASSWORD_HASH_ROUNDS (keystone
 default), KEYSTONE_READY_TIMEOUT (180), KEYSTONE_SKIP_INSTALL (0),
 KEYSTONE_DEBUG (0), KEYSTONE_CACHE (memory | memcached | none; default
-memory), KEYSTONE_MEMCACHED_PORT (11211), KEYSTONE_CACHE_TIME (600).
+memory), KEYSTONE_MEMCACHED_PORT (11211), KEYSTONE_CACHE_TIME (600),
+KEYSTONE_ALLOW_EXPIRED_WINDOW ([token] allow_expired_window, s; unset:
+keystone's 172800), KEYSTONE_CATALOG_CACHING (true; false: [catalog] caching =
+false, so a service or endpoint created through one worker is in every
+worker's catalog at once), KEYSTONE_TLS_BASE_PORT (unset; set: instance i also
+answers HTTPS on KEYSTONE_TLS_BASE_PORT+i-1 with KEYSTONE_TLS_CERT and
+KEYSTONE_TLS_KEY, PEM files), KEYSTONE_BOOTSTRAPPED_COPY (0; 1: STATE_DIR's
+database is a copy of a bootstrapped one and has no .bootstrap-stamp yet:
+skip keystone-manage bootstrap, provisioning points the endpoints here).
 EOF
 }
 
@@ -74,6 +82,11 @@ DEBUG=$([[ "${KEYSTONE_DEBUG:-0}" == 1 ]] && echo true || echo false)
 CACHE="${KEYSTONE_CACHE:-memory}"
 MC_PORT="${KEYSTONE_MEMCACHED_PORT:-11211}"
 CACHE_TIME="${KEYSTONE_CACHE_TIME:-600}"
+ALLOW_EXPIRED_WINDOW="${KEYSTONE_ALLOW_EXPIRED_WINDOW:-}"
+CATALOG_CACHING="${KEYSTONE_CATALOG_CACHING:-true}"
+TLS_BASE_PORT="${KEYSTONE_TLS_BASE_PORT:-}"
+TLS_CERT="${KEYSTONE_TLS_CERT:-}"
+TLS_KEY="${KEYSTONE_TLS_KEY:-}"
 
 [[ "$INSTANCES" =~ ^[0-9]+$ ]] && (( INSTANCES >= 1 && INSTANCES <= 50 )) \
   || ks_die "INSTANCES must be a number from 1 to 50 (got '$INSTANCES')"
@@ -85,6 +98,17 @@ ks_check_port "KEYSTONE_MEMCACHED_PORT" "$MC_PORT"
 for v in PROCS THREADS TOKEN_EXPIRATION MAX_ACTIVE_KEYS READY_TIMEOUT CACHE_TIME; do
   [[ "${!v}" =~ ^[0-9]+$ ]] && (( ${!v} >= 1 )) || ks_die "$v must be a positive integer (got '${!v}')"
 done
+[[ -z "$ALLOW_EXPIRED_WINDOW" || "$ALLOW_EXPIRED_WINDOW" =~ ^[0-9]+$ ]] \
+  || ks_die "KEYSTONE_ALLOW_EXPIRED_WINDOW must be a number of seconds (got '$ALLOW_EXPIRED_WINDOW')"
+case "$CATALOG_CACHING" in true|false) ;; *) ks_die "KEYSTONE_CATALOG_CACHING must be true or false (got '$CATALOG_CACHING')" ;; esac
+if [[ -n "$TLS_BASE_PORT" ]]; then
+  ks_check_port "KEYSTONE_TLS_BASE_PORT" "$TLS_BASE_PORT"
+  ks_check_port "last TLS port" "$((TLS_BASE_PORT + INSTANCES - 1))"
+  for v in TLS_CERT TLS_KEY; do
+    [[ -n "${!v}" && -r "${!v}" && "${!v}" != *[[:space:],]* ]] \
+      || ks_die "KEYSTONE_TLS_BASE_PORT needs KEYSTONE_$v, a readable PEM file without spaces or commas in its path (got '${!v}')"
+  done
+fi
 (( MAX_ACTIVE_KEYS >= 2 )) || ks_die "KEYSTONE_FERNET_MAX_ACTIVE_KEYS must be >= 2"
 [[ -z "$HASH_ROUNDS" || "$HASH_ROUNDS" =~ ^[0-9]+$ ]] || ks_die "KEYSTONE_PASSWORD_HASH_ROUNDS must be a number"
 for v in ADMIN_PASSWORD SVC_USER SVC_PASSWORD SVC_PROJECT DEMO_USER DEMO_PASSWORD DEMO_PROJECT; do
@@ -149,6 +173,7 @@ CONF="$STATE/keystone.conf"
   echo "[token]"
   echo "provider = fernet"
   echo "expiration = $TOKEN_EXPIRATION"
+  [[ -z "$ALLOW_EXPIRED_WINDOW" ]] || echo "allow_expired_window = $ALLOW_EXPIRED_WINDOW"
   echo "[fernet_tokens]"
   echo "key_repository = $STATE/fernet-keys"
   echo "max_active_keys = $MAX_ACTIVE_KEYS"
@@ -166,6 +191,11 @@ CONF="$STATE/keystone.conf"
   echo "# 'Truncating password' warning on every password check."
   echo "max_password_length = 72"
   [[ -z "$HASH_ROUNDS" ]] || echo "password_hash_rounds = $HASH_ROUNDS"
+  if [[ "$CATALOG_CACHING" == false ]]; then
+    echo "[catalog]"
+    echo "# Catalog changes (a new service or endpoint) are seen by every worker at once."
+    echo "caching = false"
+  fi
   echo "[cache]"
   case "$CACHE" in
     none)
@@ -253,6 +283,14 @@ region_of() { if (( $1 == 1 )); then echo RegionOne; else echo "Region$1"; fi; }
 
 BOOT_STAMP=$(printf '%s|' "$ADMIN_USER" "$ADMIN_PASSWORD" "$ADMIN_PROJECT" "$(url_of 1)" | sha256sum | cut -c1-16)
 BOOT_PID=""
+if [[ "${KEYSTONE_BOOTSTRAPPED_COPY:-0}" == 1 && ! -f "$STATE/.bootstrap-stamp" ]]; then
+  # The database is a copy of a bootstrapped one (keystone.sh sites): the
+  # admin user, project and role exist; provisioning below points the
+  # identity endpoints at this instance. Saves a keystone-manage run.
+  ks_log "database copied from a bootstrapped one: no keystone-manage bootstrap"
+  echo "$BOOT_STAMP" > "$STATE/.bootstrap-stamp"
+  rm -f "$STATE/.provision-stamp"
+fi
 if [[ "$(cat "$STATE/.bootstrap-stamp" 2>/dev/null || true)" != "$BOOT_STAMP" ]]; then
   # Runs while the servers load (the servers do not need its data to start).
   ks_log "keystone-manage bootstrap (admin user, admin project, RegionOne, identity endpoints), in the background"
@@ -277,6 +315,9 @@ for ((i = 1; i <= INSTANCES; i++)); do
   ks_pid_is_ours "$(cat "$STATE/run/keystone-$port.pid" 2>/dev/null || true)" "$STATE" && continue
   ks_port_busy "$HOST" "$port" \
     && ks_die "port $HOST:$port is already in use by a process this state directory did not start (choose another base port with -p)"
+  if [[ -n "$TLS_BASE_PORT" ]] && ks_port_busy "$HOST" "$((TLS_BASE_PORT + i - 1))"; then
+    ks_die "TLS port $HOST:$((TLS_BASE_PORT + i - 1)) is already in use by a process this state directory did not start (choose another KEYSTONE_TLS_BASE_PORT)"
+  fi
 done
 started=()
 launched=()
@@ -303,6 +344,10 @@ http-socket = $HOST:$port
 ; uwsgi's http-socket closes the connection after each response without
 ; saying so; tell clients, so that pooled HTTP clients do not reuse it.
 add-header = Connection: close
+$(if [[ -n "$TLS_BASE_PORT" ]]; then
+  echo "; the same app over TLS (certificate and key: PEM files)"
+  echo "https-socket = $HOST:$((TLS_BASE_PORT + i - 1)),$TLS_CERT,$TLS_KEY"
+fi)
 ; $KEYSTONE_WSGI, made safe for native threads (see that file)
 wsgi-file = $STATE/run/keystone_wsgi.py
 env = OS_KEYSTONE_CONFIG_DIR=$STATE
@@ -402,7 +447,11 @@ for ((i = 1; i <= INSTANCES; i++)); do urls+="$(url_of "$i"),"; done
   for ((i = 1; i <= INSTANCES; i++)); do
     echo "KEYSTONE_URL_$i=$(url_of "$i")"
     echo "KEYSTONE_REGION_$i=$(region_of "$i")"
+    [[ -z "$TLS_BASE_PORT" ]] || echo "KEYSTONE_TLS_URL_$i=https://$HOST:$((TLS_BASE_PORT + i - 1))/v3"
   done
+  echo "KEYSTONE_TOKEN_EXPIRATION=$TOKEN_EXPIRATION"
+  [[ -z "$ALLOW_EXPIRED_WINDOW" ]] || echo "KEYSTONE_ALLOW_EXPIRED_WINDOW=$ALLOW_EXPIRED_WINDOW"
+  [[ -z "$TLS_BASE_PORT" ]] || echo "KEYSTONE_TLS_CERT=$TLS_CERT" 
   echo "KEYSTONE_USER_DOMAIN=Default"
   echo "KEYSTONE_ADMIN_USER=$ADMIN_USER"
   echo "KEYSTONE_ADMIN_PASSWORD=$ADMIN_PASSWORD"

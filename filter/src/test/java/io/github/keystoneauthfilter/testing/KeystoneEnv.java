@@ -17,8 +17,9 @@ import java.util.Properties;
 /**
  * The real Keystone instances that {@code scripts/keystone.sh start} runs, as its {@code
  * keystone.env} describes them (in the directory named by the system property {@code
- * keystone.state.dir}), and token issuing against them. For integration tests of the modules that
- * use the filter.
+ * keystone.state.dir}), or the sites that {@code scripts/keystone.sh sites} runs (each its own
+ * database, in the directory named by {@code keystone.sites.dir}); and token issuing against them.
+ * For integration tests of the modules that use the filter.
  */
 public final class KeystoneEnv {
   /**
@@ -28,21 +29,28 @@ public final class KeystoneEnv {
    */
   public static final String SECRETS_FILE_PROPERTY = "kaf.secrets.file";
 
+  /**
+   * System property naming the sites directory of {@code scripts/keystone.sh sites -o DIR} (default
+   * {@value #DEFAULT_SITES_DIR}): Keystone sites that share nothing at run time, for tests that
+   * stop a site or need a write to stay on one site.
+   */
+  public static final String SITES_DIR_PROPERTY = "keystone.sites.dir";
+
+  /** Where {@code scripts/test.sh} starts the sites unless told otherwise. */
+  public static final String DEFAULT_SITES_DIR = "/tmp/kaf-sites";
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final Path stateDir;
   private final Properties env = new Properties();
 
-  private KeystoneEnv(Path stateDir) throws IOException {
+  private KeystoneEnv(Path stateDir, String startCommand) throws IOException {
     this.stateDir = stateDir;
     Path file = stateDir.resolve("keystone.env");
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException(
-          "no running Keystone: "
-              + file
-              + " is missing. Start it with: scripts/keystone.sh start -d "
-              + stateDir);
+          "no running Keystone: " + file + " is missing. Start it with: " + startCommand);
     }
     try (InputStream in = Files.newInputStream(file)) {
       env.load(in);
@@ -51,7 +59,27 @@ public final class KeystoneEnv {
 
   /** The instances named by the system property {@code keystone.state.dir}. */
   public static KeystoneEnv fromSystemProperties() throws IOException {
-    return new KeystoneEnv(Path.of(System.getProperty("keystone.state.dir", "/tmp/kaf-keystone")));
+    Path dir = Path.of(System.getProperty("keystone.state.dir", "/tmp/kaf-keystone"));
+    return new KeystoneEnv(dir, "scripts/keystone.sh start -d " + dir);
+  }
+
+  /**
+   * The sites named by the system property {@value #SITES_DIR_PROPERTY}: instance {@code i} is site
+   * {@code i}, with its own copy of the database and the same Fernet keys.
+   */
+  public static KeystoneEnv sitesFromSystemProperties() throws IOException {
+    Path dir = Path.of(System.getProperty(SITES_DIR_PROPERTY, DEFAULT_SITES_DIR));
+    KeystoneEnv sites =
+        new KeystoneEnv(
+            dir,
+            "scripts/keystone.sh sites -o "
+                + dir
+                + " (scripts/test.sh does), after scripts/keystone.sh start");
+    if (sites.env.getProperty("KEYSTONE_SITE_DIR_1") == null) {
+      throw new IllegalStateException(
+          dir + "/keystone.env is not a sites directory's (no KEYSTONE_SITE_DIR_1)");
+    }
+    return sites;
   }
 
   /** The state directory. */

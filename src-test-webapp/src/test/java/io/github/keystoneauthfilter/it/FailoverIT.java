@@ -16,9 +16,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Multi-site failover against three real Keystone processes sharing one database and one Fernet key
- * repository, under concurrent load of uncached validations, with real faults: {@code kill -9},
- * {@code SIGSTOP} (a hung site that never resets connections) and all sites down.
+ * Multi-site failover against three real Keystone sites that share Fernet keys but nothing at run
+ * time (each its own copy of the database: {@code scripts/keystone.sh sites}, so a paused site
+ * cannot stall the others through a database lock), under concurrent load of uncached validations,
+ * with real faults: {@code kill -9}, {@code SIGSTOP} (a hung site that never resets connections)
+ * and all sites down.
  */
 class FailoverIT {
   private static final int THREADS = 4;
@@ -29,8 +31,8 @@ class FailoverIT {
 
   @BeforeAll
   static void tokens() throws Exception {
-    keystone = RealKeystone.fromSystemProperties();
-    assertTrue(keystone.instances() >= 3, "these tests need three Keystone instances");
+    keystone = RealKeystone.sites();
+    assertTrue(keystone.instances() >= 3, "these tests need three Keystone sites");
     tokens = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       tokens.add(keystone.demoToken(1 + i % 3));

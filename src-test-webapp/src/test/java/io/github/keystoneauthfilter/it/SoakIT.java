@@ -35,10 +35,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Soak: the filter in this JVM under concurrent load for {@code soak.seconds} (default {@value
  * #DEFAULT_SECONDS}; e.g. {@code -Dsoak.seconds=3600} for an hour), with token churn (new tokens
- * issued all along, cache entries expiring after 3 s) while real Keystone instances are killed,
- * restarted, paused and resumed in turn (never all at once), so breakers open and close again and
- * again. Asserts that no request with a valid token failed, that breakers flapped, and that
- * threads, connections to Keystone and heap did not grow.
+ * issued all along, cache entries expiring after 3 s) while real Keystone sites (each its own copy
+ * of the database, {@code scripts/keystone.sh sites}, so a paused one cannot stall the others) are
+ * killed, restarted, paused and resumed in turn (never all at once), so breakers open and close
+ * again and again. Asserts that no request with a valid token failed, that breakers flapped, and
+ * that threads, connections to Keystone and heap did not grow.
  */
 class SoakIT {
   static final int DEFAULT_SECONDS = 120;
@@ -53,8 +54,8 @@ class SoakIT {
 
   @BeforeAll
   static void keystone() throws Exception {
-    keystone = RealKeystone.fromSystemProperties();
-    assertTrue(keystone.instances() >= 3, "the soak needs three Keystone instances");
+    keystone = RealKeystone.sites();
+    assertTrue(keystone.instances() >= 3, "the soak needs three Keystone sites");
   }
 
   @AfterAll
