@@ -182,7 +182,7 @@ public final class KeystoneAuthFilter implements Filter {
     if (settings.insecure()) {
       LOG.log(
           Level.WARNING,
-          "insecure=true: Keystone's TLS certificates are NOT verified; anyone on the path to"
+          "insecure=true: Keystone''s TLS certificates are NOT verified; anyone on the path to"
               + " {0} can impersonate Keystone and forge identities. Use cafile instead.",
           settings.authUrls());
     }

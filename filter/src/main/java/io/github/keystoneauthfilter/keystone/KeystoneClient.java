@@ -182,6 +182,10 @@ public final class KeystoneClient implements Endpoint {
         .request(MediaType.APPLICATION_JSON_TYPE)
         .header("X-Auth-Token", serviceToken.value())
         .header("X-Subject-Token", token.value())
+        // We check application-credential access rules ourselves (AccessRules), as
+        // keystonemiddleware does; without this header Keystone refuses (404) every token whose
+        // application credential has access rules.
+        .header("OpenStack-Identity-Access-Rules", "1")
         .buildGet();
   }
 
