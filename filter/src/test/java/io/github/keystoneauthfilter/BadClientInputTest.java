@@ -334,8 +334,30 @@ class BadClientInputTest {
       assertEquals(401, get("X-Auth-Token", longToken).statusCode());
     }
 
+    // Keystone was asked once per token and gave a definite answer each time (not a failure),
+    // refused by its container before its servlet ran, and that answer was 431: the filter did
+    // not refuse these tokens on its own.
+    EndpointStatus afterLongTokens = filter().endpointStatuses().get(0);
+    assertEquals(5, afterLongTokens.answers());
+    assertEquals(0, afterLongTokens.failures());
+    assertEquals(0, site.validations());
+    assertEquals(5, refusalsCiting("(431)"));
     assertEquals(200, get("X-Auth-Token", valid).statusCode());
+    assertEquals(1, site.validations());
     assertEquals("CLOSED", filter().endpointStatuses().get(0).state());
+  }
+
+  /** Log lines of the filter's that give {@code reason} as why a token was refused. */
+  private long refusalsCiting(String reason) {
+    synchronized (logs) {
+      return logs.stream()
+          .filter(r -> r.getMessage().startsWith("token {0} refused"))
+          .filter(
+              r ->
+                  r.getParameters() != null
+                      && String.valueOf(r.getParameters()[1]).contains(reason))
+          .count();
+    }
   }
 
   /**

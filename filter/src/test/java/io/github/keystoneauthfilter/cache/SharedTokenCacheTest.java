@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.cache;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -93,6 +94,26 @@ class SharedTokenCacheTest {
         List.of("member"),
         false,
         expiresAt,
+        null);
+  }
+
+  /** What an attacker would like an entry to say. */
+  private static Identity attackerAsAdmin() {
+    return new Identity(
+        "attacker",
+        null,
+        null,
+        null,
+        "p-1",
+        "demo",
+        null,
+        null,
+        null,
+        null,
+        false,
+        List.of("admin"),
+        true,
+        START.plus(Duration.ofHours(1)),
         null);
   }
 
@@ -203,25 +224,11 @@ class SharedTokenCacheTest {
   }
 
   @Test
-  void anEntryForgedWithoutTheSecret_isNotTrusted() {
-    // An attacker who can write to memcached, and knows the token, but not the secret.
-    Identity admin =
-        new Identity(
-            "attacker",
-            null,
-            null,
-            null,
-            "p-1",
-            "demo",
-            null,
-            null,
-            null,
-            null,
-            false,
-            List.of("admin"),
-            true,
-            START.plus(Duration.ofHours(1)),
-            null);
+  void anEntryForgedWithoutTheSecret_isReadAndRejected() {
+    // An attacker who can write to memcached, and knows the token, but not the secret, puts an
+    // entry signed with a guessed secret under the name this instance reads (the worst case: the
+    // name needs the secret too, see the next test).
+    Identity admin = attackerAsAdmin();
     EntryProtection guess = EntryProtection.of(EntryProtection.Mode.MAC, "guessed-secret");
     EntryProtection real = EntryProtection.of(EntryProtection.Mode.MAC, "s3cret");
     EntryProtection.Keys realKeys = real.keys(TOKEN.value(), TOKEN.hash());
@@ -233,8 +240,38 @@ class SharedTokenCacheTest {
 
     CountingKeystone keystone =
         new CountingKeystone(t -> new TokenValidation.Invalid("not a token"));
-    assertInstanceOf(TokenValidation.Invalid.class, instance(keystone, real).validate(TOKEN));
+    SharedTokenCache cache = instance(keystone, real);
+    assertInstanceOf(TokenValidation.Invalid.class, cache.validate(TOKEN));
     assertEquals(1, keystone.calls.get());
+    // The forged entry was found and failed its MAC, not merely missed.
+    assertEquals(1, store.gets.get());
+    assertEquals(1, cache.rejected());
+    assertEquals(0, cache.hits());
+    assertEquals(1, cache.misses());
+  }
+
+  @Test
+  void anEntryWrittenWithAnotherSecret_isAPlainMiss_andItsIdentityIsNotUsed() {
+    // Another secret derives another entry name: an instance (or an attacker) with another
+    // memcache_secret_key writes where this instance never looks.
+    Identity admin = attackerAsAdmin();
+    EntryProtection other = EntryProtection.of(EntryProtection.Mode.MAC, "other-secret");
+    instance(new CountingKeystone(t -> new TokenValidation.Valid(admin)), other).validate(TOKEN);
+    String otherName = other.keys(TOKEN.value(), TOKEN.hash()).name();
+    byte[] otherEntry = store.values.get(otherName).clone();
+
+    Identity member = identityUntil(START.plus(Duration.ofHours(1)));
+    CountingKeystone keystone = new CountingKeystone(t -> new TokenValidation.Valid(member));
+    SharedTokenCache cache = instance(keystone, protection(EntryProtection.Mode.MAC));
+    assertEquals(new TokenValidation.Valid(member, START.plus(TTL)), cache.validate(TOKEN));
+
+    assertEquals(1, keystone.calls.get());
+    assertEquals(0, cache.hits());
+    assertEquals(0, cache.rejected(), "read the other secret's entry");
+    assertEquals(1, cache.misses());
+    assertEquals(1, cache.writes());
+    assertEquals(2, store.values.size());
+    assertArrayEquals(otherEntry, store.values.get(otherName), "the other entry was changed");
   }
 
   @Test

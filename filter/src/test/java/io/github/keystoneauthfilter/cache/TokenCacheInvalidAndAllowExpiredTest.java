@@ -111,8 +111,17 @@ class TokenCacheInvalidAndAllowExpiredTest {
     AuthToken token = AuthToken.of("t").allowingExpired();
     assertInstanceOf(TokenValidation.Valid.class, cache.validate(token));
     assertInstanceOf(TokenValidation.Valid.class, cache.validate(token));
-
     assertEquals(1, asked.size());
+
+    // The TTL (300 s) holds although the token expired before it was asked about: still cached
+    // just before the TTL, asked again just after it.
+    clock.advance(Duration.ofSeconds(299));
+    assertInstanceOf(TokenValidation.Valid.class, cache.validate(token));
+    assertEquals(1, asked.size(), "dropped before the TTL");
+    clock.advance(Duration.ofSeconds(2));
+    assertInstanceOf(TokenValidation.Valid.class, cache.validate(token));
+    assertEquals(2, asked.size(), "kept past the TTL");
+
     assertInstanceOf(TokenValidation.Invalid.class, cache.validate(AuthToken.of("t")));
   }
 }

@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter.endpoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.token.AuthToken;
 import io.github.keystoneauthfilter.token.KeystoneUnavailableException;
@@ -31,7 +32,7 @@ class BulkheadTest {
               maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
               entered.countDown();
               try {
-                release.await(10, TimeUnit.SECONDS);
+                release.await(60, TimeUnit.SECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -42,18 +43,34 @@ class BulkheadTest {
     List<Thread> holders = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       Thread holder = new Thread(() -> bulkhead.validate(AuthToken.of("held")));
+      holder.setDaemon(true);
       holder.start();
       holders.add(holder);
     }
-    entered.await(10, TimeUnit.SECONDS);
+    KeystoneUnavailableException refused;
+    Duration waited;
+    int inFlightAtRefusal;
+    try {
+      assertTrue(entered.await(10, TimeUnit.SECONDS), "the holders never got their permits");
+      long start = System.nanoTime();
+      refused =
+          assertThrows(
+              KeystoneUnavailableException.class, () -> bulkhead.validate(AuthToken.of("extra")));
+      waited = Duration.ofNanos(System.nanoTime() - start);
+      inFlightAtRefusal = inFlight.get();
+    } finally {
+      release.countDown();
+    }
 
-    KeystoneUnavailableException refused =
-        assertThrows(
-            KeystoneUnavailableException.class, () -> bulkhead.validate(AuthToken.of("extra")));
-
+    // "At once": refused while both permits are still held (they are held for up to 60 s), and
+    // well within a second; a bulkhead that queued the call for a while before giving up would
+    // take longer.
+    assertEquals(2, inFlightAtRefusal, "refused only after a holder let go");
+    assertTrue(
+        waited.compareTo(Duration.ofSeconds(1)) < 0,
+        "the refusal waited " + waited.toMillis() + " ms");
     assertEquals(Duration.ofSeconds(1), refused.retryAfter());
     assertEquals(1, bulkhead.refused());
-    release.countDown();
     for (Thread holder : holders) {
       holder.join(10_000);
     }

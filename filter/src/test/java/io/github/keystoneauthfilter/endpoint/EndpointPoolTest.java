@@ -199,6 +199,8 @@ class EndpointPoolTest {
     TokenValidation answer = pool(true, 3, a, b).validate(TOKEN);
 
     assertEquals(INVALID, answer);
+    assertEquals(1, a.calls());
+    assertEquals(1, b.calls(), "b was never asked, so its being unavailable was never seen");
   }
 
   @Test
