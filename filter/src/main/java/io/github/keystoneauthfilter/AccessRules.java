@@ -75,11 +75,11 @@ final class AccessRules {
    * and everything else is literal; the whole path must match.
    *
    * <p>This is exactly what the regex this class used to build from a rule matched (a {@code {...}}
-   * up to the first {@code }}, a {@code **} before a lone {@code *}, a {@code }} outside a tag and
-   * a {@code {} with no {@code }} after it ignored; the path taken code point by code point, as
-   * {@link java.util.regex.Pattern} does, so a surrogate pair is never split), but decided by
-   * following every way of matching at once, one code point of the path at a time, instead of
-   * trying them one after another.
+   * up to the first closing brace, a {@code **} before a lone {@code *}, a closing brace outside a
+   * tag and an opening brace with no closing brace after it ignored; the path taken code point by
+   * code point, as {@link java.util.regex.Pattern} does, so a surrogate pair is never split), but
+   * decided by following every way of matching at once, one code point of the path at a time,
+   * instead of trying them one after another.
    */
   static final class RulePath {
     /** One code point of a literal. */

@@ -60,7 +60,8 @@ final class CanonicalPath {
     if (length == 0) {
       return end < uri.length() ? "it has an empty segment (//)" : null;
     }
-    if (uri.charAt(start) == '.' && (length == 1 || length == 2 && uri.charAt(start + 1) == '.')) {
+    if (uri.charAt(start) == '.'
+        && (length == 1 || (length == 2 && uri.charAt(start + 1) == '.'))) {
       return "it has a dot segment (. or ..)";
     }
     return null;

@@ -30,7 +30,7 @@ final class ExcludedPaths {
     }
     for (String prefix : prefixes) {
       if (path.equals(prefix)
-          || path.startsWith(prefix) && path.charAt(prefix.length()) == '/'
+          || (path.startsWith(prefix) && path.charAt(prefix.length()) == '/')
           || prefix.isEmpty()) {
         return true;
       }

@@ -677,7 +677,7 @@ public final class KeystoneAuthConfig {
       for (String path : paths) {
         String p = path.strip();
         if (!p.startsWith("/")
-            || p.contains("*") && !(p.endsWith("/*") && p.indexOf('*') == p.length() - 1)) {
+            || (p.contains("*") && !(p.endsWith("/*") && p.indexOf('*') == p.length() - 1))) {
           throw bad(
               "excluded_paths",
               path,

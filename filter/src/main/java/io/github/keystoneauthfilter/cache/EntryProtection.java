@@ -191,6 +191,7 @@ public final class EntryProtection {
   }
 
   /** The entry name and, unless NONE, the MAC and AES keys derived for one token. */
+  @SuppressWarnings("ArrayRecordComponent") // equals, hashCode and toString use the name only
   record Keys(String name, byte @Nullable [] macKey, byte @Nullable [] aesKey) {
     @Override
     public String toString() {

@@ -141,7 +141,7 @@ public final class TokenCache implements TokenValidator {
             .executor(Runnable::run)
             .expireAfter(new ValidExpiry(ttl, clock))
             .evictionListener(
-                (String key, Cached value, RemovalCause cause) -> {
+                (@Nullable String key, @Nullable Cached value, RemovalCause cause) -> {
                   if (cause == RemovalCause.SIZE) {
                     evictions.increment();
                   } else if (cause == RemovalCause.EXPIRED) {

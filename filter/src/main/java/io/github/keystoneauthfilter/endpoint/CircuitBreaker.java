@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
@@ -177,9 +178,10 @@ public final class CircuitBreaker {
    *
    * @param why what happened, for the log line if this opens the breaker; never a token
    */
+  @SuppressWarnings("ReferenceEquality") // next == current: "no change", as compareAndSet compares
   public void onFailure(String why) {
     while (true) {
-      State current = state.get();
+      State current = Objects.requireNonNull(state.get()); // never null: set only to States
       State next =
           switch (current.name()) {
             case CLOSED ->
@@ -234,7 +236,7 @@ public final class CircuitBreaker {
   /** Reopens the breaker if its probe has been in flight past the probe limit; the state now. */
   private State expireProbe() {
     while (true) {
-      State current = state.get();
+      State current = Objects.requireNonNull(state.get()); // never null: set only to States
       Instant probeUntil = current.probeUntil();
       if (current.name() != StateName.HALF_OPEN
           || probeUntil == null

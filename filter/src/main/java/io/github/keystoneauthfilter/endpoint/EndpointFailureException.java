@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.endpoint;
 
 import java.net.URI;
+import java.util.Objects;
 
 /**
  * One endpoint gave no definite answer. Checked, so that the failover path cannot be forgotten. The
@@ -33,7 +34,7 @@ public final class EndpointFailureException extends Exception {
    * @param kind whether this counts as an outage
    * @param endpoint the endpoint that failed
    * @param reason what happened, without any token
-   * @param cause the underlying error, or null
+   * @param cause the underlying error
    */
   public EndpointFailureException(Kind kind, URI endpoint, String reason, Throwable cause) {
     super(endpoint + ": " + reason, cause);
@@ -46,6 +47,12 @@ public final class EndpointFailureException extends Exception {
     super(endpoint + ": " + reason);
     this.kind = kind;
     this.endpoint = endpoint;
+  }
+
+  /** The endpoint and the reason; never null (every constructor sets it). */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
   }
 
   /** Whether this counts as an outage. */

@@ -70,7 +70,6 @@ public final class KeystoneClient implements Endpoint {
   private final URI validateAllowExpiredUri;
   private final URI loginUri;
   private final Client http;
-  private final ObjectMapper mapper;
   private final TokenResponseParser parser;
   private final Duration connectTimeout;
   private final Duration requestTimeout;
@@ -114,7 +113,6 @@ public final class KeystoneClient implements Endpoint {
             includeCatalog ? tokens + "?allow_expired=1" : tokens + "?nocatalog&allow_expired=1");
     this.loginUri = URI.create(tokens + "?nocatalog");
     this.http = http;
-    this.mapper = mapper;
     this.parser = new TokenResponseParser(mapper, includeCatalog);
     this.connectTimeout = connectTimeout;
     this.requestTimeout = requestTimeout;
@@ -332,5 +330,6 @@ public final class KeystoneClient implements Endpoint {
   }
 
   /** What an endpoint answered. */
+  @SuppressWarnings("ArrayRecordComponent") // read once, never compared, hashed or printed
   private record Answer(int status, @Nullable String subjectToken, byte[] body) {}
 }

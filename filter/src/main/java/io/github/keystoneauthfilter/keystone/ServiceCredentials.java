@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * How the filter logs in to Keystone to get its own service token: keystoneauth's {@code password}
- * plugin (project-scoped) or {@code v3applicationcredential}. {@link #toString()} never shows a
- * secret.
+ * plugin (project-scoped) or {@code v3applicationcredential}. Their {@code toString()} never shows
+ * a secret.
  */
 public sealed interface ServiceCredentials {
 

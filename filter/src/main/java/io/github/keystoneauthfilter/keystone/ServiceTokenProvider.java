@@ -90,6 +90,7 @@ final class ServiceTokenProvider {
   }
 
   /** Forgets {@code rejected} (Keystone answered 401 to it), unless it was already replaced. */
+  @SuppressWarnings("ReferenceEquality") // that very token, not an equal one fetched since
   void invalidate(ServiceToken rejected) {
     lock.lock();
     try {

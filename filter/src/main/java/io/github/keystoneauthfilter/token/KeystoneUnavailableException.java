@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.token;
 
 import java.time.Duration;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +24,12 @@ public final class KeystoneUnavailableException extends RuntimeException {
   public KeystoneUnavailableException(String message, @Nullable Duration retryAfter) {
     super(message);
     this.retryAfter = retryAfter;
+  }
+
+  /** Each endpoint and why it gave no answer; never null (the constructor sets it). */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
   }
 
   /** How long until an endpoint may be tried again, or null when that is not known. */
