@@ -3,26 +3,33 @@ package io.github.keystoneauthfilter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.github.keystoneauthfilter.cache.EntryProtection;
-import io.github.keystoneauthfilter.cache.MemcachedStore;
-import io.github.keystoneauthfilter.cache.SharedStore;
-import io.github.keystoneauthfilter.cache.SharedTokenCache;
-import io.github.keystoneauthfilter.cache.TokenCache;
-import io.github.keystoneauthfilter.endpoint.Bulkhead;
-import io.github.keystoneauthfilter.endpoint.CircuitBreaker;
-import io.github.keystoneauthfilter.endpoint.EndpointPool;
-import io.github.keystoneauthfilter.headers.HeaderTable;
-import io.github.keystoneauthfilter.headers.IdentityHeaders;
-import io.github.keystoneauthfilter.headers.IdentityRequest;
-import io.github.keystoneauthfilter.keystone.KeystoneClient;
-import io.github.keystoneauthfilter.keystone.KeystoneHttp;
-import io.github.keystoneauthfilter.keystone.KeystoneTls;
-import io.github.keystoneauthfilter.keystone.ServiceCredentials;
-import io.github.keystoneauthfilter.token.AuthToken;
-import io.github.keystoneauthfilter.token.Identity;
-import io.github.keystoneauthfilter.token.KeystoneUnavailableException;
-import io.github.keystoneauthfilter.token.TokenValidation;
-import io.github.keystoneauthfilter.token.TokenValidator;
+import io.github.keystoneauthfilter.internal.cache.EntryProtection;
+import io.github.keystoneauthfilter.internal.cache.MemcachedStore;
+import io.github.keystoneauthfilter.internal.cache.SharedStore;
+import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
+import io.github.keystoneauthfilter.internal.cache.TokenCache;
+import io.github.keystoneauthfilter.internal.config.InitParameters;
+import io.github.keystoneauthfilter.internal.endpoint.Bulkhead;
+import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
+import io.github.keystoneauthfilter.internal.headers.HeaderTable;
+import io.github.keystoneauthfilter.internal.keystone.KeystoneClient;
+import io.github.keystoneauthfilter.internal.keystone.KeystoneHttp;
+import io.github.keystoneauthfilter.internal.keystone.KeystoneTls;
+import io.github.keystoneauthfilter.internal.keystone.ServiceCredentials;
+import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
+import io.github.keystoneauthfilter.internal.metrics.JmxMetrics;
+import io.github.keystoneauthfilter.internal.request.AccessRules;
+import io.github.keystoneauthfilter.internal.request.CanonicalPath;
+import io.github.keystoneauthfilter.internal.request.ExcludedPaths;
+import io.github.keystoneauthfilter.internal.servlet.ChallengingResponse;
+import io.github.keystoneauthfilter.internal.servlet.IdentityRequest;
+import io.github.keystoneauthfilter.internal.token.AuthToken;
+import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
+import io.github.keystoneauthfilter.internal.token.TokenValidation;
+import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.metrics.EndpointStatus;
+import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -117,7 +124,7 @@ public final class KeystoneAuthFilter implements Filter {
   private ExcludedPaths excluded = new ExcludedPaths(List.of());
   private AccessRules accessRules = new AccessRules(null);
   private volatile boolean warnedServiceRoles;
-  private final FilterMetrics metrics = new FilterMetrics();
+  private final FilterMetrics metrics = FilterMetrics.createFor(this);
   private @Nullable JmxMetrics jmx;
 
   /**
@@ -756,11 +763,6 @@ public final class KeystoneAuthFilter implements Filter {
    */
   public MetricsSnapshot metrics() {
     return metrics.snapshot();
-  }
-
-  /** The live counters, for {@link KeystoneAuthMeterBinder}. */
-  FilterMetrics liveMetrics() {
-    return metrics;
   }
 
   /** The settings in force, once initialised. */

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.internal.config.InitParameters;
+import io.github.keystoneauthfilter.internal.request.ExcludedPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

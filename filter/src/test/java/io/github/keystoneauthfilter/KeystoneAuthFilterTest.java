@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.metrics.EndpointStatus;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.Fault;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
-import io.github.keystoneauthfilter.token.Identity;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
