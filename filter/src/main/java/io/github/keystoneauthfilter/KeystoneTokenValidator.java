@@ -4,6 +4,7 @@ import io.github.keystoneauthfilter.internal.assembly.Assembly;
 import io.github.keystoneauthfilter.internal.assembly.Stages;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
+import io.github.keystoneauthfilter.internal.log.Loggers;
 import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.github.keystoneauthfilter.internal.request.CanonicalPath;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
@@ -38,13 +39,14 @@ import org.jspecify.annotations.Nullable;
  * hold one of {@code service_token_roles} (unless {@code service_token_roles_required=false}), and
  * holding one lets the user token be expired ({@code allow_expired}). A token longer than {@link
  * #MAX_TOKEN_LENGTH} or with characters outside visible ASCII is invalid without a Keystone call.
- * Tokens never reach a log line or a reason; caches are keyed by their SHA-256.
+ * Tokens never reach a log line or a reason; caches are keyed by their SHA-256. It logs under the
+ * filter's logger name, {@code io.github.keystoneauthfilter.KeystoneAuthFilter}.
  */
 public final class KeystoneTokenValidator implements AutoCloseable {
   /** The longest token accepted, in characters; longer ones are invalid without a Keystone call. */
   public static final int MAX_TOKEN_LENGTH = 8192;
 
-  private static final System.Logger LOG = System.getLogger(KeystoneTokenValidator.class.getName());
+  private static final System.Logger LOG = System.getLogger(Loggers.FILTER);
 
   private final KeystoneAuthConfig settings;
   private final FilterMetrics metrics;

@@ -14,6 +14,7 @@ import io.github.keystoneauthfilter.internal.keystone.KeystoneClient;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneHttp;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneTls;
 import io.github.keystoneauthfilter.internal.keystone.ServiceCredentials;
+import io.github.keystoneauthfilter.internal.log.Loggers;
 import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.github.keystoneauthfilter.internal.metrics.JmxMetrics;
 import io.github.keystoneauthfilter.internal.request.AccessRules;
@@ -36,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  * way closes it again; the result is one immutable {@link Stages}.
  */
 public final class Assembly {
-  private static final System.Logger LOG = System.getLogger(Assembly.class.getName());
+  private static final System.Logger LOG = System.getLogger(Loggers.FILTER);
 
   private final KeystoneAuthConfig settings;
   private final FilterMetrics metrics;
