@@ -2,8 +2,6 @@ package io.github.keystoneauthfilter;
 
 import io.github.keystoneauthfilter.internal.assembly.Assembly;
 import io.github.keystoneauthfilter.internal.assembly.Stages;
-import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
-import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.internal.log.Loggers;
 import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.github.keystoneauthfilter.internal.request.CanonicalPath;
@@ -291,20 +289,14 @@ public final class KeystoneTokenValidator implements AutoCloseable {
     return AuthToken.of(trimmed);
   }
 
-  /** Each endpoint's circuit breaker, in the configured order. */
+  /**
+   * Each endpoint's circuit breaker, in the configured order: the breaker part of {@link
+   * #metrics()}'s endpoints.
+   */
   public List<EndpointStatus> endpointStatuses() {
     List<EndpointStatus> statuses = new ArrayList<>();
-    for (EndpointPool.Member member : stages.pool().members()) {
-      CircuitBreaker.State state = member.breaker().state();
-      statuses.add(
-          new EndpointStatus(
-              member.endpoint().uri(),
-              state.name().name(),
-              state.consecutiveFailures(),
-              state.openings(),
-              state.openUntil(),
-              member.answers(),
-              member.failures()));
+    for (MetricsSnapshot.Endpoint endpoint : metrics().endpoints()) {
+      statuses.add(endpoint.status());
     }
     return statuses;
   }

@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.metrics.EndpointStatus;
+import io.github.keystoneauthfilter.metrics.KeystoneAuthMeterBinder;
 import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.Fault;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -193,6 +195,12 @@ class KeystoneTokenValidatorTest {
     EndpointStatus status = validator.endpointStatuses().get(0);
     assertEquals("OPEN", status.state());
     assertEquals(2, validator.metrics().requests().unavailable());
+    // The breaker view is the snapshot's endpoint view, not a second set of figures.
+    MetricsSnapshot.Endpoint endpoint = validator.metrics().endpoints().get(0);
+    assertEquals("OPEN", endpoint.state());
+    assertNotNull(endpoint.openUntil());
+    assertEquals(1, endpoint.openings());
+    assertEquals(status, endpoint.status());
   }
 
   @Test
@@ -210,6 +218,40 @@ class KeystoneTokenValidatorTest {
     assertEquals(1, metrics.cache().hits());
     assertEquals(2, site.validations());
     assertEquals(site.uri(), validator.endpointStatuses().get(0).url());
+  }
+
+  @Test
+  void meterBinderWhenBoundToAValidatorThenReadsItsCounters() {
+    String token = site.issue(KeystoneTokenFixture.create());
+    start();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    new KeystoneAuthMeterBinder(validator).bindTo(registry);
+
+    validator.validate(token, null);
+    validator.validate(token, null);
+    validator.validate(null, null);
+
+    assertEquals(
+        2.0,
+        registry
+            .get("keystone.auth.requests")
+            .tag("outcome", "confirmed")
+            .functionCounter()
+            .count());
+    assertEquals(
+        1.0,
+        registry.get("keystone.auth.requests").tag("outcome", "invalid").functionCounter().count());
+    assertEquals(
+        1.0,
+        registry.get("keystone.auth.cache.gets").tag("result", "hit").functionCounter().count());
+    assertEquals(
+        1.0,
+        registry
+            .get("keystone.auth.endpoint.validations")
+            .tag("endpoint", site.uri().toString())
+            .tag("result", "valid")
+            .functionCounter()
+            .count());
   }
 
   @Test

@@ -5,7 +5,9 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A snapshot of one Keystone endpoint's circuit breaker, for dashboards and health pages.
+ * A snapshot of one Keystone endpoint's circuit breaker, for dashboards and health pages: the
+ * breaker part of {@link MetricsSnapshot.Endpoint} ({@link MetricsSnapshot.Endpoint#status()}),
+ * from which it is made.
  *
  * @param url the endpoint, as configured (normalised)
  * @param state {@code CLOSED} (in use), {@code OPEN} (skipped until {@code openUntil}) or {@code

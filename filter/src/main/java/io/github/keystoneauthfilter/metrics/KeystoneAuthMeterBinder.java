@@ -1,10 +1,11 @@
 package io.github.keystoneauthfilter.metrics;
 
+import io.github.keystoneauthfilter.KeystoneAuthConfig;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
-import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
-import io.github.keystoneauthfilter.internal.cache.TokenCache;
+import io.github.keystoneauthfilter.KeystoneTokenValidator;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
-import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
+import io.github.keystoneauthfilter.internal.metrics.Counter;
+import io.github.keystoneauthfilter.internal.metrics.EndpointCounter;
 import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -18,7 +19,8 @@ import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToLongFunction;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Offers a filter's metrics to Micrometer: {@code new
@@ -33,7 +35,10 @@ import java.util.function.ToLongFunction;
  * KeystoneAuthConfig} (its endpoints are then known; its meters read 0 until {@code init}).
  */
 public final class KeystoneAuthMeterBinder implements MeterBinder {
-  private final KeystoneAuthFilter filter;
+  /** The filter or validator whose counters the meters read. */
+  private final Object owner;
+
+  private final Supplier<KeystoneAuthConfig> settings;
   private final Tags tags;
 
   /** Meters for {@code filter}, without extra tags. */
@@ -43,7 +48,20 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
 
   /** Meters for {@code filter}, each with {@code tags} too (to tell several filters apart). */
   public KeystoneAuthMeterBinder(KeystoneAuthFilter filter, Iterable<Tag> tags) {
-    this.filter = filter;
+    this.owner = filter;
+    this.settings = filter::settings;
+    this.tags = Tags.of(tags);
+  }
+
+  /** Meters for a {@link KeystoneTokenValidator} used without the filter, without extra tags. */
+  public KeystoneAuthMeterBinder(KeystoneTokenValidator validator) {
+    this(validator, Tags.empty());
+  }
+
+  /** Meters for {@code validator}, each with {@code tags} too. */
+  public KeystoneAuthMeterBinder(KeystoneTokenValidator validator, Iterable<Tag> tags) {
+    this.owner = validator;
+    this.settings = validator::settings;
     this.tags = Tags.of(tags);
   }
 
@@ -57,165 +75,57 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
   public void bindTo(MeterRegistry registry) {
     List<URI> endpoints;
     try {
-      endpoints = filter.settings().authUrls();
+      endpoints = settings.get().authUrls();
     } catch (IllegalStateException e) {
       throw new IllegalStateException(
           "bind KeystoneAuthMeterBinder after the filter's init(), or construct the filter with"
               + " a KeystoneAuthConfig",
           e);
     }
-    FilterMetrics metrics = FilterMetrics.of(filter);
-    requests(registry, metrics);
-    cache(registry, metrics);
-    if (!filter.settings().memcachedServers().isEmpty()) {
-      sharedCache(registry, metrics);
+    FilterMetrics metrics = FilterMetrics.of(owner);
+    boolean shared = !settings.get().memcachedServers().isEmpty();
+    for (Counter counter : Counter.values()) {
+      if (counter.group() != Counter.Group.SHARED_CACHE || shared) {
+        register(registry, counter, metrics);
+      }
     }
     for (int i = 0; i < endpoints.size(); i++) {
       endpoint(registry, metrics, i, Tags.concat(tags, "endpoint", endpoints.get(i).toString()));
     }
   }
 
-  private void requests(MeterRegistry registry, FilterMetrics metrics) {
-    String description = "Requests the Keystone auth filter decided, by outcome";
-    counter("keystone.auth.requests", description, metrics, m -> m.confirmed.sum())
-        .tag("outcome", "confirmed")
-        .register(registry);
-    counter("keystone.auth.requests", description, metrics, m -> m.invalid.sum())
-        .tag("outcome", "invalid")
-        .register(registry);
-    counter("keystone.auth.requests", description, metrics, m -> m.unavailable.sum())
-        .tag("outcome", "unavailable")
-        .register(registry);
-    counter("keystone.auth.requests", description, metrics, m -> m.excluded.sum())
-        .tag("outcome", "excluded")
-        .register(registry);
-    counter(
-            "keystone.auth.requests.bulkhead.rejected",
-            "Requests refused with 503 because max_concurrent_validations were in flight",
-            metrics,
-            FilterMetrics::bulkheadRejected)
-        .register(registry);
+  /** One meter of the filter as a whole: a function counter, or a gauge for the cache sizes. */
+  private void register(MeterRegistry registry, Counter counter, FilterMetrics metrics) {
+    Tags meterTags = withTag(tags, counter.tagKey(), counter.tagValue());
+    if (counter.isGauge()) {
+      Gauge.builder(counter.meter(), metrics, m -> counter.read(m))
+          .description(counter.description())
+          .tags(meterTags)
+          .register(registry);
+    } else {
+      FunctionCounter.builder(counter.meter(), metrics, m -> counter.read(m))
+          .description(counter.description())
+          .tags(meterTags)
+          .register(registry);
+    }
   }
 
-  private void cache(MeterRegistry registry, FilterMetrics metrics) {
-    String gets = "Token cache lookups, by result";
-    cacheCounter("keystone.auth.cache.gets", gets, metrics, TokenCache::hits)
-        .tag("result", "hit")
-        .register(registry);
-    cacheCounter("keystone.auth.cache.gets", gets, metrics, TokenCache::invalidHits)
-        .tag("result", "invalid_hit")
-        .register(registry);
-    cacheCounter("keystone.auth.cache.gets", gets, metrics, TokenCache::misses)
-        .tag("result", "miss")
-        .register(registry);
-    cacheCounter(
-            "keystone.auth.cache.joins",
-            "Misses that waited for a validation of the same token already in flight",
-            metrics,
-            TokenCache::joins)
-        .register(registry);
-    String evictions = "Valid identities dropped from the token cache, by cause";
-    cacheCounter("keystone.auth.cache.evictions", evictions, metrics, TokenCache::evictions)
-        .tag("cause", "size")
-        .register(registry);
-    cacheCounter("keystone.auth.cache.evictions", evictions, metrics, TokenCache::expirations)
-        .tag("cause", "expired")
-        .register(registry);
-    String size = "Entries in the token cache";
-    Gauge.builder("keystone.auth.cache.size", metrics, m -> m.cache(TokenCache::estimatedSize))
-        .description(size)
-        .tags(tags)
-        .tag("cache", "valid")
-        .register(registry);
-    Gauge.builder("keystone.auth.cache.size", metrics, m -> m.cache(TokenCache::invalidSize))
-        .description(size)
-        .tags(tags)
-        .tag("cache", "invalid")
-        .register(registry);
-  }
-
-  private void sharedCache(MeterRegistry registry, FilterMetrics metrics) {
-    String gets = "Shared token cache (memcached) lookups, by result";
-    sharedCounter("keystone.auth.shared.cache.gets", gets, metrics, SharedTokenCache::hits)
-        .tag("result", "hit")
-        .register(registry);
-    sharedCounter("keystone.auth.shared.cache.gets", gets, metrics, SharedTokenCache::misses)
-        .tag("result", "miss")
-        .register(registry);
-    sharedCounter(
-            "keystone.auth.shared.cache.rejected",
-            "Shared cache entries not used: failed MAC, decryption or decoding, or past their"
-                + " time (counted as misses)",
-            metrics,
-            SharedTokenCache::rejected)
-        .register(registry);
-    sharedCounter(
-            "keystone.auth.shared.cache.writes",
-            "Identities written to the shared cache",
-            metrics,
-            SharedTokenCache::writes)
-        .register(registry);
-    sharedCounter(
-            "keystone.auth.shared.cache.store.failures",
-            "memcached calls that failed or timed out",
-            metrics,
-            SharedTokenCache::storeFailures)
-        .register(registry);
+  private static Tags withTag(Tags tags, @Nullable String key, @Nullable String value) {
+    return key == null || value == null ? tags : tags.and(key, value);
   }
 
   private static void endpoint(
       MeterRegistry registry, FilterMetrics metrics, int index, Tags tags) {
-    String validations = "Definite answers of a Keystone endpoint, by result";
-    endpointCounter(
-            "keystone.auth.endpoint.validations",
-            validations,
-            metrics,
-            index,
-            tags,
-            EndpointPool.Member::valid)
-        .tag("result", "valid")
-        .register(registry);
-    endpointCounter(
-            "keystone.auth.endpoint.validations",
-            validations,
-            metrics,
-            index,
-            tags,
-            EndpointPool.Member::invalid)
-        .tag("result", "invalid")
-        .register(registry);
-    endpointCounter(
-            "keystone.auth.endpoint.failures",
-            "Calls to a Keystone endpoint that gave no answer",
-            metrics,
-            index,
-            tags,
-            EndpointPool.Member::failures)
-        .register(registry);
-    endpointCounter(
-            "keystone.auth.endpoint.skipped",
-            "Times a Keystone endpoint was not asked because its breaker refused",
-            metrics,
-            index,
-            tags,
-            EndpointPool.Member::skipped)
-        .register(registry);
-    endpointCounter(
-            "keystone.auth.endpoint.failovers",
-            "Times a validation went on to the next endpoint because this one failed or was skipped",
-            metrics,
-            index,
-            tags,
-            EndpointPool.Member::failovers)
-        .register(registry);
-    endpointCounter(
-            "keystone.auth.endpoint.breaker.openings",
-            "Times a Keystone endpoint's circuit breaker opened",
-            metrics,
-            index,
-            tags,
-            member -> member.breaker().timesOpened())
-        .register(registry);
+    for (EndpointCounter counter : EndpointCounter.values()) {
+      String meter = counter.meter();
+      if (meter == null) {
+        continue; // the latency figures: the timer and the gauge below
+      }
+      FunctionCounter.builder(meter, metrics, m -> counter.read(m, index))
+          .description(counter.description())
+          .tags(withTag(tags, counter.tagKey(), counter.tagValue()))
+          .register(registry);
+    }
     for (CircuitBreaker.StateName state : CircuitBreaker.StateName.values()) {
       Gauge.builder(
               "keystone.auth.endpoint.breaker.state",
@@ -229,8 +139,8 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
     FunctionTimer.builder(
             "keystone.auth.endpoint.latency",
             metrics,
-            m -> m.endpoint(index, EndpointPool.Member::calls),
-            m -> m.endpoint(index, EndpointPool.Member::callNanos),
+            m -> EndpointCounter.CALLS.read(m, index),
+            m -> EndpointCounter.CALL_NANOS.read(m, index),
             TimeUnit.NANOSECONDS)
         .description("Calls to a Keystone endpoint (answered or failed) and their time")
         .tags(tags)
@@ -239,44 +149,9 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
             "keystone.auth.endpoint.latency.max",
             metrics,
             TimeUnit.NANOSECONDS,
-            m -> m.endpoint(index, EndpointPool.Member::maxCallNanos))
+            m -> EndpointCounter.MAX_CALL_NANOS.read(m, index))
         .description("The longest call to a Keystone endpoint since start")
         .tags(tags)
         .register(registry);
-  }
-
-  private FunctionCounter.Builder<FilterMetrics> counter(
-      String name,
-      String description,
-      FilterMetrics metrics,
-      ToLongFunction<FilterMetrics> reading) {
-    return FunctionCounter.builder(name, metrics, m -> reading.applyAsLong(m))
-        .description(description)
-        .tags(tags);
-  }
-
-  private FunctionCounter.Builder<FilterMetrics> cacheCounter(
-      String name, String description, FilterMetrics metrics, ToLongFunction<TokenCache> reading) {
-    return counter(name, description, metrics, m -> m.cache(reading));
-  }
-
-  private FunctionCounter.Builder<FilterMetrics> sharedCounter(
-      String name,
-      String description,
-      FilterMetrics metrics,
-      ToLongFunction<SharedTokenCache> reading) {
-    return counter(name, description, metrics, m -> m.shared(reading));
-  }
-
-  private static FunctionCounter.Builder<FilterMetrics> endpointCounter(
-      String name,
-      String description,
-      FilterMetrics metrics,
-      int index,
-      Tags tags,
-      ToLongFunction<EndpointPool.Member> reading) {
-    return FunctionCounter.builder(name, metrics, m -> m.endpoint(index, reading))
-        .description(description)
-        .tags(tags);
   }
 }

@@ -2,6 +2,7 @@ package io.github.keystoneauthfilter.metrics;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -97,6 +98,9 @@ public record MetricsSnapshot(
    * @param calls calls made to it, answered or failed: the count of the latency figures
    * @param latencyTotal time spent in those calls, added up
    * @param latencyMax the longest of those calls
+   * @param consecutiveFailures its breaker's failures in a row while CLOSED
+   * @param openings its breaker's openings in a row since the endpoint last answered
+   * @param openUntil while OPEN, when the next probe may go; else null
    */
   public record Endpoint(
       URI url,
@@ -109,5 +113,20 @@ public record MetricsSnapshot(
       long timesOpened,
       long calls,
       Duration latencyTotal,
-      Duration latencyMax) {}
+      Duration latencyMax,
+      int consecutiveFailures,
+      int openings,
+      @Nullable Instant openUntil) {
+
+    /** Definite answers (valid or invalid token) it gave. */
+    public long answers() {
+      return valid + invalid;
+    }
+
+    /** The same figures as an {@link EndpointStatus}, the breaker view. */
+    public EndpointStatus status() {
+      return new EndpointStatus(
+          url, state, consecutiveFailures, openings, openUntil, answers(), failures);
+    }
+  }
 }

@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter.internal.metrics;
 import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.internal.cache.TokenCache;
 import io.github.keystoneauthfilter.internal.endpoint.Bulkhead;
+import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import java.time.Duration;
@@ -120,50 +121,52 @@ public final class FilterMetrics {
     }
     MetricsSnapshot.Requests requests =
         new MetricsSnapshot.Requests(
-            confirmed.sum(),
-            invalid.sum(),
-            unavailable.sum(),
-            current.bulkhead().refused(),
-            excluded.sum());
-    TokenCache cache = current.cache();
-    long size = cache.estimatedSize(); // first: its clean-up counts due expirations
-    long invalidSize = cache.invalidSize();
+            Counter.REQUESTS_CONFIRMED.read(this),
+            Counter.REQUESTS_INVALID.read(this),
+            Counter.REQUESTS_UNAVAILABLE.read(this),
+            Counter.REQUESTS_BULKHEAD_REJECTED.read(this),
+            Counter.REQUESTS_EXCLUDED.read(this));
+    long size = Counter.CACHE_SIZE.read(this); // first: its clean-up counts due expirations
+    long invalidSize = Counter.CACHE_INVALID_SIZE.read(this);
     MetricsSnapshot.Cache cached =
         new MetricsSnapshot.Cache(
-            cache.hits(),
-            cache.invalidHits(),
-            cache.misses(),
-            cache.joins(),
-            cache.evictions(),
-            cache.expirations(),
+            Counter.CACHE_HITS.read(this),
+            Counter.CACHE_INVALID_HITS.read(this),
+            Counter.CACHE_MISSES.read(this),
+            Counter.CACHE_JOINS.read(this),
+            Counter.CACHE_EVICTIONS.read(this),
+            Counter.CACHE_EXPIRATIONS.read(this),
             size,
             invalidSize);
     List<MetricsSnapshot.Endpoint> endpoints = new ArrayList<>();
     for (EndpointPool.Member member : current.pool().members()) {
+      CircuitBreaker.State breaker = member.breaker().state(); // once: one consistent state
       endpoints.add(
           new MetricsSnapshot.Endpoint(
               member.endpoint().uri(),
-              member.breaker().state().name().name(),
-              member.valid(),
-              member.invalid(),
-              member.failures(),
-              member.skipped(),
-              member.failovers(),
-              member.breaker().timesOpened(),
-              member.calls(),
-              Duration.ofNanos(member.callNanos()),
-              Duration.ofNanos(member.maxCallNanos())));
+              breaker.name().name(),
+              EndpointCounter.VALID.read(member),
+              EndpointCounter.INVALID.read(member),
+              EndpointCounter.FAILURES.read(member),
+              EndpointCounter.SKIPPED.read(member),
+              EndpointCounter.FAILOVERS.read(member),
+              EndpointCounter.TIMES_OPENED.read(member),
+              EndpointCounter.CALLS.read(member),
+              Duration.ofNanos(EndpointCounter.CALL_NANOS.read(member)),
+              Duration.ofNanos(EndpointCounter.MAX_CALL_NANOS.read(member)),
+              breaker.consecutiveFailures(),
+              breaker.openings(),
+              breaker.openUntil()));
     }
-    SharedTokenCache shared = current.shared();
     MetricsSnapshot.SharedCache sharedCache = null;
-    if (shared != null) {
+    if (current.shared() != null) {
       sharedCache =
           new MetricsSnapshot.SharedCache(
-              shared.hits(),
-              shared.misses(),
-              shared.rejected(),
-              shared.writes(),
-              shared.storeFailures());
+              Counter.SHARED_HITS.read(this),
+              Counter.SHARED_MISSES.read(this),
+              Counter.SHARED_REJECTED.read(this),
+              Counter.SHARED_WRITES.read(this),
+              Counter.SHARED_STORE_FAILURES.read(this));
     }
     return new MetricsSnapshot(requests, cached, endpoints, sharedCache);
   }

@@ -1,7 +1,5 @@
 package io.github.keystoneauthfilter.internal.metrics;
 
-import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
-import io.github.keystoneauthfilter.internal.cache.TokenCache;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.metrics.KeystoneAuthFilterMXBean;
 import io.github.keystoneauthfilter.metrics.KeystoneEndpointMXBean;
@@ -122,92 +120,92 @@ public final class JmxMetrics implements AutoCloseable {
 
     @Override
     public long getRequestsConfirmed() {
-      return metrics.confirmed.sum();
+      return Counter.REQUESTS_CONFIRMED.read(metrics);
     }
 
     @Override
     public long getRequestsInvalid() {
-      return metrics.invalid.sum();
+      return Counter.REQUESTS_INVALID.read(metrics);
     }
 
     @Override
     public long getRequestsUnavailable() {
-      return metrics.unavailable.sum();
+      return Counter.REQUESTS_UNAVAILABLE.read(metrics);
     }
 
     @Override
     public long getRequestsBulkheadRejected() {
-      return metrics.bulkheadRejected();
+      return Counter.REQUESTS_BULKHEAD_REJECTED.read(metrics);
     }
 
     @Override
     public long getRequestsExcluded() {
-      return metrics.excluded.sum();
+      return Counter.REQUESTS_EXCLUDED.read(metrics);
     }
 
     @Override
     public long getCacheHits() {
-      return metrics.cache(TokenCache::hits);
+      return Counter.CACHE_HITS.read(metrics);
     }
 
     @Override
     public long getCacheInvalidHits() {
-      return metrics.cache(TokenCache::invalidHits);
+      return Counter.CACHE_INVALID_HITS.read(metrics);
     }
 
     @Override
     public long getCacheMisses() {
-      return metrics.cache(TokenCache::misses);
+      return Counter.CACHE_MISSES.read(metrics);
     }
 
     @Override
     public long getCacheJoins() {
-      return metrics.cache(TokenCache::joins);
+      return Counter.CACHE_JOINS.read(metrics);
     }
 
     @Override
     public long getCacheEvictions() {
-      return metrics.cache(TokenCache::evictions);
+      return Counter.CACHE_EVICTIONS.read(metrics);
     }
 
     @Override
     public long getCacheExpirations() {
-      return metrics.cache(TokenCache::expirations);
+      return Counter.CACHE_EXPIRATIONS.read(metrics);
     }
 
     @Override
     public long getCacheSize() {
-      return metrics.cache(TokenCache::estimatedSize);
+      return Counter.CACHE_SIZE.read(metrics);
     }
 
     @Override
     public long getCacheInvalidSize() {
-      return metrics.cache(TokenCache::invalidSize);
+      return Counter.CACHE_INVALID_SIZE.read(metrics);
     }
 
     @Override
     public long getSharedCacheHits() {
-      return metrics.shared(SharedTokenCache::hits);
+      return Counter.SHARED_HITS.read(metrics);
     }
 
     @Override
     public long getSharedCacheMisses() {
-      return metrics.shared(SharedTokenCache::misses);
+      return Counter.SHARED_MISSES.read(metrics);
     }
 
     @Override
     public long getSharedCacheRejected() {
-      return metrics.shared(SharedTokenCache::rejected);
+      return Counter.SHARED_REJECTED.read(metrics);
     }
 
     @Override
     public long getSharedCacheWrites() {
-      return metrics.shared(SharedTokenCache::writes);
+      return Counter.SHARED_WRITES.read(metrics);
     }
 
     @Override
     public long getSharedCacheStoreFailures() {
-      return metrics.shared(SharedTokenCache::storeFailures);
+      return Counter.SHARED_STORE_FAILURES.read(metrics);
     }
   }
 
@@ -237,47 +235,47 @@ public final class JmxMetrics implements AutoCloseable {
 
     @Override
     public long getValid() {
-      return metrics.endpoint(index, EndpointPool.Member::valid);
+      return EndpointCounter.VALID.read(metrics, index);
     }
 
     @Override
     public long getInvalid() {
-      return metrics.endpoint(index, EndpointPool.Member::invalid);
+      return EndpointCounter.INVALID.read(metrics, index);
     }
 
     @Override
     public long getFailures() {
-      return metrics.endpoint(index, EndpointPool.Member::failures);
+      return EndpointCounter.FAILURES.read(metrics, index);
     }
 
     @Override
     public long getSkipped() {
-      return metrics.endpoint(index, EndpointPool.Member::skipped);
+      return EndpointCounter.SKIPPED.read(metrics, index);
     }
 
     @Override
     public long getFailovers() {
-      return metrics.endpoint(index, EndpointPool.Member::failovers);
+      return EndpointCounter.FAILOVERS.read(metrics, index);
     }
 
     @Override
     public long getTimesOpened() {
-      return metrics.endpoint(index, m -> m.breaker().timesOpened());
+      return EndpointCounter.TIMES_OPENED.read(metrics, index);
     }
 
     @Override
     public long getCalls() {
-      return metrics.endpoint(index, EndpointPool.Member::calls);
+      return EndpointCounter.CALLS.read(metrics, index);
     }
 
     @Override
     public double getLatencyTotalMillis() {
-      return metrics.endpoint(index, EndpointPool.Member::callNanos) / NANOS_PER_MILLI;
+      return EndpointCounter.CALL_NANOS.read(metrics, index) / NANOS_PER_MILLI;
     }
 
     @Override
     public double getLatencyMaxMillis() {
-      return metrics.endpoint(index, EndpointPool.Member::maxCallNanos) / NANOS_PER_MILLI;
+      return EndpointCounter.MAX_CALL_NANOS.read(metrics, index) / NANOS_PER_MILLI;
     }
   }
 }
