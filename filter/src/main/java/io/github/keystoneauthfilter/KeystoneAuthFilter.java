@@ -205,39 +205,16 @@ public final class KeystoneAuthFilter implements Filter {
                     request.getContextPath() + pathWithinApplication(request),
                     nonCanonical));
 
-    // 4. Answer: pass on with the verified headers, or refuse (unless delay_auth_decision).
-    boolean delay = run.settings().delayAuthDecision();
-    if (outcome instanceof ValidationOutcome.Confirmed confirmed) {
-      pass(
-          run,
-          request,
-          response,
-          chain,
-          confirmed.user(),
-          confirmed.service() != null,
-          confirmed.service());
-    } else if (outcome instanceof ValidationOutcome.Invalid invalid) {
-      if (delay) {
-        pass(
-            run,
-            request,
-            response,
-            chain,
-            invalid.user(),
-            invalid.serviceTokenSent(),
-            invalid.service());
-      } else {
-        remember(request, Decision.refused(this));
-        run.responses().unauthorized(response);
-      }
+    // 4. Answer: pass on with the verified identity, or refuse: 503 when no Keystone could
+    //    answer, else 401 (with delay_auth_decision never; the application decides).
+    if (outcome instanceof ValidationOutcome.Confirmed || run.settings().delayAuthDecision()) {
+      pass(run, request, response, chain, outcome);
     } else if (outcome instanceof ValidationOutcome.Unavailable unavailable) {
-      if (delay) {
-        boolean serviceSent = request.getHeader(SERVICE_TOKEN) != null;
-        pass(run, request, response, chain, null, serviceSent, null);
-      } else {
-        remember(request, Decision.refused(this));
-        run.responses().unavailable(request, response, unavailable.retryAfter());
-      }
+      remember(request, Decision.refused(this));
+      run.responses().unavailable(request, response, unavailable.retryAfter());
+    } else {
+      remember(request, Decision.refused(this));
+      run.responses().unauthorized(response);
     }
   }
 
@@ -258,16 +235,31 @@ public final class KeystoneAuthFilter implements Filter {
     return true;
   }
 
-  /** Passes the request on with the identity headers (and statuses) of the decision. */
+  /**
+   * Passes the request on with the identity headers (and statuses) of the outcome: Confirmed, or
+   * with delay_auth_decision Invalid (what was confirmed even so) or Unavailable (nothing was).
+   */
   private void pass(
       Running run,
       HttpServletRequest request,
       HttpServletResponse response,
       FilterChain chain,
-      @Nullable Identity user,
-      boolean serviceTokenSent,
-      @Nullable Identity service)
+      ValidationOutcome outcome)
       throws IOException, ServletException {
+    Identity user = null;
+    Identity service = null;
+    boolean serviceTokenSent;
+    if (outcome instanceof ValidationOutcome.Confirmed confirmed) {
+      user = confirmed.user();
+      service = confirmed.service();
+      serviceTokenSent = service != null;
+    } else if (outcome instanceof ValidationOutcome.Invalid invalid) {
+      user = invalid.user();
+      service = invalid.service();
+      serviceTokenSent = invalid.serviceTokenSent();
+    } else {
+      serviceTokenSent = request.getHeader(SERVICE_TOKEN) != null;
+    }
     HeaderTable headers = run.headers().table(user, serviceTokenSent, service);
     remember(
             request, new Decision(this, headers, user, service, run.responses().challenge(), false))

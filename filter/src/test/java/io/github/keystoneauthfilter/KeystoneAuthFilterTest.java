@@ -700,6 +700,22 @@ class KeystoneAuthFilterTest {
   }
 
   @Test
+  void requestWhenDelayAuthDecisionAndKeystoneDownWithServiceTokenThenBothInvalid()
+      throws Exception {
+    startFilter(Map.of("delay_auth_decision", "true"));
+    String user = issue(KeystoneTokenFixture.create());
+    String service = issue(KeystoneTokenFixture.create().roles("service"));
+    site1.fault(Fault.refuse());
+    site2.fault(Fault.refuse());
+
+    HttpResponse<String> response = get("X-Auth-Token", user, "X-Service-Token", service);
+
+    assertEquals(200, response.statusCode());
+    assertEquals("Invalid", seen(response).get("X-Identity-Status"));
+    assertEquals("Invalid", seen(response).get("X-Service-Identity-Status"));
+  }
+
+  @Test
   void requestWhenDelayAuthDecisionAndNoTokenThenAppSeesInvalid() throws Exception {
     startFilter(Map.of("delay_auth_decision", "true"));
 
