@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -47,6 +48,13 @@ class ApiBoundaryTest {
           .should(exposeNoInternalType())
           .because("users may rely on API signatures only; internal types change without notice");
 
+  /** Public API types extend and implement no internal type (their methods would show it). */
+  static final ArchRule API_TYPES_EXTEND_NO_INTERNAL_TYPE =
+      classes()
+          .that(DescribedPredicate.describe("are public API types", ApiBoundaryTest::isApiType))
+          .should(extendNoInternalType())
+          .because("a user may call every method an API type inherits");
+
   /** Only the filter class and internal.servlet depend on jakarta.servlet. */
   static final ArchRule ONLY_THE_SERVLET_ADAPTER_USES_SERVLETS =
       noClasses()
@@ -59,6 +67,11 @@ class ApiBoundaryTest {
   @Test
   void apiSignaturesExposeNoInternalType() {
     API_EXPOSES_NO_INTERNAL_TYPE.check(classes);
+  }
+
+  @Test
+  void apiTypesExtendNoInternalType() {
+    API_TYPES_EXTEND_NO_INTERNAL_TYPE.check(classes);
   }
 
   @Test
@@ -117,6 +130,25 @@ class ApiBoundaryTest {
               events.add(
                   SimpleConditionEvent.violated(
                       member, member.getFullName() + " exposes internal type " + raw.getName()));
+            }
+          }
+        }
+      }
+    };
+  }
+
+  private static ArchCondition<JavaClass> extendNoInternalType() {
+    return new ArchCondition<>("extend and implement no internal type") {
+      @Override
+      public void check(JavaClass type, ConditionEvents events) {
+        List<JavaType> supertypes = new ArrayList<>(type.getInterfaces());
+        type.getSuperclass().ifPresent(supertypes::add);
+        for (JavaType supertype : supertypes) {
+          for (JavaClass raw : supertype.getAllInvolvedRawTypes()) {
+            if (isInternal(raw)) {
+              events.add(
+                  SimpleConditionEvent.violated(
+                      type, type.getName() + " extends internal type " + raw.getName()));
             }
           }
         }
