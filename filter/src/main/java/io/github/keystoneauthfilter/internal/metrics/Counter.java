@@ -2,6 +2,7 @@ package io.github.keystoneauthfilter.internal.metrics;
 
 import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.internal.cache.TokenCache;
+import java.util.Locale;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -53,9 +54,9 @@ public enum Counter {
   /** A gauge: entries now. */
   CACHE_INVALID_SIZE(
       Group.CACHE, cache(TokenCache::invalidSize), Names.SIZE, Names.SIZE_TEXT, "cache", "invalid"),
-  SHARED_HITS(Group.SHARED_CACHE, shared(SharedTokenCache::hits), "result", "hit"),
-  SHARED_MISSES(Group.SHARED_CACHE, shared(SharedTokenCache::misses), "result", "miss"),
-  SHARED_REJECTED(
+  SHARED_CACHE_HITS(Group.SHARED_CACHE, shared(SharedTokenCache::hits), "result", "hit"),
+  SHARED_CACHE_MISSES(Group.SHARED_CACHE, shared(SharedTokenCache::misses), "result", "miss"),
+  SHARED_CACHE_REJECTED(
       Group.SHARED_CACHE,
       shared(SharedTokenCache::rejected),
       "keystone.auth.shared.cache.rejected",
@@ -63,14 +64,14 @@ public enum Counter {
           + " time (counted as misses)",
       null,
       null),
-  SHARED_WRITES(
+  SHARED_CACHE_WRITES(
       Group.SHARED_CACHE,
       shared(SharedTokenCache::writes),
       "keystone.auth.shared.cache.writes",
       "Identities written to the shared cache",
       null,
       null),
-  SHARED_STORE_FAILURES(
+  SHARED_CACHE_STORE_FAILURES(
       Group.SHARED_CACHE,
       shared(SharedTokenCache::storeFailures),
       "keystone.auth.shared.cache.store.failures",
@@ -90,10 +91,16 @@ public enum Counter {
 
     private final String meter;
     private final String description;
+    private final String prefix;
 
     Group(String meter, String description) {
       this.meter = meter;
       this.description = description;
+      StringBuilder words = new StringBuilder();
+      for (String word : name().split("_")) {
+        words.append(word.charAt(0)).append(word.substring(1).toLowerCase(Locale.ROOT));
+      }
+      this.prefix = words.toString();
     }
   }
 
@@ -143,6 +150,29 @@ public enum Counter {
   /** The figure now (0 before the stages are attached, or without a shared cache). */
   public long read(FilterMetrics metrics) {
     return reading.applyAsLong(metrics);
+  }
+
+  /**
+   * Its JMX attribute on {@code KeystoneAuthFilterMXBean}: the constant's name in camel case
+   * ({@code CACHE_INVALID_HITS} is {@code CacheInvalidHits}).
+   */
+  public String jmxAttribute() {
+    StringBuilder name = new StringBuilder();
+    for (String word : name().split("_")) {
+      name.append(word.charAt(0)).append(word.substring(1).toLowerCase(Locale.ROOT));
+    }
+    return name.toString();
+  }
+
+  /**
+   * Its component in the snapshot's record for its group ({@code MetricsSnapshot.requests()},
+   * {@code cache()}, {@code sharedCache()}): the rest of the name after the group's, in camel case
+   * ({@code CACHE_INVALID_HITS} is {@code invalidHits}).
+   */
+  public String snapshotComponent() {
+    String attribute = jmxAttribute();
+    String rest = attribute.substring(group.prefix.length());
+    return Character.toLowerCase(rest.charAt(0)) + rest.substring(1);
   }
 
   /** The part of the filter it belongs to. */

@@ -162,11 +162,11 @@ public final class FilterMetrics {
     if (current.shared() != null) {
       sharedCache =
           new MetricsSnapshot.SharedCache(
-              Counter.SHARED_HITS.read(this),
-              Counter.SHARED_MISSES.read(this),
-              Counter.SHARED_REJECTED.read(this),
-              Counter.SHARED_WRITES.read(this),
-              Counter.SHARED_STORE_FAILURES.read(this));
+              Counter.SHARED_CACHE_HITS.read(this),
+              Counter.SHARED_CACHE_MISSES.read(this),
+              Counter.SHARED_CACHE_REJECTED.read(this),
+              Counter.SHARED_CACHE_WRITES.read(this),
+              Counter.SHARED_CACHE_STORE_FAILURES.read(this));
     }
     return new MetricsSnapshot(requests, cached, endpoints, sharedCache);
   }

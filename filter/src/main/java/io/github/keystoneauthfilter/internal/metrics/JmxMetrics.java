@@ -185,27 +185,27 @@ public final class JmxMetrics implements AutoCloseable {
 
     @Override
     public long getSharedCacheHits() {
-      return Counter.SHARED_HITS.read(metrics);
+      return Counter.SHARED_CACHE_HITS.read(metrics);
     }
 
     @Override
     public long getSharedCacheMisses() {
-      return Counter.SHARED_MISSES.read(metrics);
+      return Counter.SHARED_CACHE_MISSES.read(metrics);
     }
 
     @Override
     public long getSharedCacheRejected() {
-      return Counter.SHARED_REJECTED.read(metrics);
+      return Counter.SHARED_CACHE_REJECTED.read(metrics);
     }
 
     @Override
     public long getSharedCacheWrites() {
-      return Counter.SHARED_WRITES.read(metrics);
+      return Counter.SHARED_CACHE_WRITES.read(metrics);
     }
 
     @Override
     public long getSharedCacheStoreFailures() {
-      return Counter.SHARED_STORE_FAILURES.read(metrics);
+      return Counter.SHARED_CACHE_STORE_FAILURES.read(metrics);
     }
   }
 
