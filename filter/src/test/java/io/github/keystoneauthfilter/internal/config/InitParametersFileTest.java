@@ -1,11 +1,11 @@
-package io.github.keystoneauthfilter;
+package io.github.keystoneauthfilter.internal.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.keystoneauthfilter.internal.config.InitParameters;
+import io.github.keystoneauthfilter.KeystoneAuthConfig;
 import io.github.keystoneauthfilter.internal.request.ExcludedPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
