@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter;
 
+import io.github.keystoneauthfilter.internal.config.InitParameters;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -1008,8 +1009,7 @@ public final class KeystoneAuthConfig {
     }
 
     static IllegalArgumentException bad(String option, String value, String expected) {
-      return new IllegalArgumentException(
-          option + " must be " + expected + " but was '" + value + "'");
+      return InitParameters.bad(option, value, expected);
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.github.keystoneauthfilter;
 
-import io.github.keystoneauthfilter.token.Identity;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;

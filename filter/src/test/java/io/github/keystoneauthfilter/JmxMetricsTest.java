@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.internal.config.InitParameters;
+import io.github.keystoneauthfilter.internal.metrics.JmxMetrics;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.Fault;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;

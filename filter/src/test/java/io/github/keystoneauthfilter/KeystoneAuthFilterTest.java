@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.metrics.EndpointStatus;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.Fault;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
-import io.github.keystoneauthfilter.token.Identity;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -697,6 +697,22 @@ class KeystoneAuthFilterTest {
 
     assertEquals(200, response.statusCode());
     assertEquals("Invalid", seen(response).get("X-Identity-Status"));
+  }
+
+  @Test
+  void requestWhenDelayAuthDecisionAndKeystoneDownWithServiceTokenThenBothInvalid()
+      throws Exception {
+    startFilter(Map.of("delay_auth_decision", "true"));
+    String user = issue(KeystoneTokenFixture.create());
+    String service = issue(KeystoneTokenFixture.create().roles("service"));
+    site1.fault(Fault.refuse());
+    site2.fault(Fault.refuse());
+
+    HttpResponse<String> response = get("X-Auth-Token", user, "X-Service-Token", service);
+
+    assertEquals(200, response.statusCode());
+    assertEquals("Invalid", seen(response).get("X-Identity-Status"));
+    assertEquals("Invalid", seen(response).get("X-Service-Identity-Status"));
   }
 
   @Test

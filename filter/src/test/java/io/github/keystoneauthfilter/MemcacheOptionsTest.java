@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig.MemcacheSecurityStrategy;
+import io.github.keystoneauthfilter.internal.config.InitParameters;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;

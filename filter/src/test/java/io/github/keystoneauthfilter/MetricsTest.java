@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.Fault;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;

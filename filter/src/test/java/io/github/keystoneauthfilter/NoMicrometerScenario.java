@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter;
 
+import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
 

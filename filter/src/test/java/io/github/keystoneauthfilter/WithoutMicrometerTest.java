@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.metrics.KeystoneAuthMeterBinder;
 import java.io.File;
 import java.net.URL;
 import java.net.URLClassLoader;

@@ -1,8 +1,8 @@
 package io.github.keystoneauthfilter.benchmarks;
 
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
+import io.github.keystoneauthfilter.internal.token.TokenValidator;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
-import io.github.keystoneauthfilter.token.TokenValidator;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.reflect.Field;

@@ -1,12 +1,12 @@
 package io.github.keystoneauthfilter.benchmarks;
 
-import io.github.keystoneauthfilter.cache.TokenCache;
-import io.github.keystoneauthfilter.headers.IdentityHeaders;
-import io.github.keystoneauthfilter.headers.IdentityRequest;
-import io.github.keystoneauthfilter.token.AuthToken;
-import io.github.keystoneauthfilter.token.Identity;
-import io.github.keystoneauthfilter.token.TokenValidation;
-import io.github.keystoneauthfilter.token.TokenValidator;
+import io.github.keystoneauthfilter.Identity;
+import io.github.keystoneauthfilter.IdentityHeaders;
+import io.github.keystoneauthfilter.internal.cache.TokenCache;
+import io.github.keystoneauthfilter.internal.servlet.IdentityRequest;
+import io.github.keystoneauthfilter.internal.token.AuthToken;
+import io.github.keystoneauthfilter.internal.token.TokenValidation;
+import io.github.keystoneauthfilter.internal.token.TokenValidator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

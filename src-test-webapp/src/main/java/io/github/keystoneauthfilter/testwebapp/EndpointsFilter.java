@@ -2,8 +2,8 @@ package io.github.keystoneauthfilter.testwebapp;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.keystoneauthfilter.EndpointStatus;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
+import io.github.keystoneauthfilter.metrics.EndpointStatus;
 import java.time.Instant;
 
 /**

@@ -3,7 +3,7 @@ package io.github.keystoneauthfilter.testwebapp;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
-import io.github.keystoneauthfilter.MetricsSnapshot;
+import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import java.time.Duration;
 
 /**

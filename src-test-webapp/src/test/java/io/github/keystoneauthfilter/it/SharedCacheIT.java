@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.keystoneauthfilter.EndpointStatus;
-import io.github.keystoneauthfilter.MetricsSnapshot;
+import io.github.keystoneauthfilter.metrics.EndpointStatus;
+import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

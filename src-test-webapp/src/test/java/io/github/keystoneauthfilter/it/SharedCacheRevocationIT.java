@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.keystoneauthfilter.EndpointStatus;
-import io.github.keystoneauthfilter.MetricsSnapshot;
+import io.github.keystoneauthfilter.metrics.EndpointStatus;
+import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.github.keystoneauthfilter.samples.springboot;
 
+import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
-import io.github.keystoneauthfilter.token.Identity;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;

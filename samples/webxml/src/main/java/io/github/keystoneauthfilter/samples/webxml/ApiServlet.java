@@ -1,6 +1,6 @@
 package io.github.keystoneauthfilter.samples.webxml;
 
-import io.github.keystoneauthfilter.headers.IdentityHeaders;
+import io.github.keystoneauthfilter.IdentityHeaders;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;

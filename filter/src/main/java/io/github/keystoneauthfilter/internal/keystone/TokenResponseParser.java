@@ -1,0 +1,286 @@
+package io.github.keystoneauthfilter.internal.keystone;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.keystoneauthfilter.AccessRule;
+import io.github.keystoneauthfilter.Identity;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns a Keystone v3 token body ({@code {"token": {...}}}) into an {@link Identity}.
+ *
+ * <p>Strict where a mistake would forge or mislabel an identity: {@code user.id} and {@code
+ * expires_at} are required; every field it reads must have Keystone's JSON type (a string, an
+ * object, a list, a boolean), never coerced; every identity value must be a string without control
+ * characters (C0, DEL, C1) or Unicode line/paragraph separators, since they become header values;
+ * roles must be named; the body must be one JSON document without repeated keys. Any other Unicode
+ * (UTF-8 user or project names) is kept exactly. Tolerant of fields it does not use. A body it
+ * cannot use is a {@link TokenParseException}: the endpoint is misbehaving, never a valid token.
+ */
+final class TokenResponseParser {
+  private final ObjectMapper mapper;
+  private final ObjectReader reader;
+  private final boolean includeCatalog;
+
+  TokenResponseParser(ObjectMapper mapper, boolean includeCatalog) {
+    this.mapper = mapper;
+    // One document, each key once: a second value for a key (or a second document) would leave
+    // which one counts to the parser's whim.
+    this.reader =
+        mapper
+            .reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    this.includeCatalog = includeCatalog;
+  }
+
+  /** Parses a validation (or login) response body. */
+  Identity parse(byte[] body) throws TokenParseException {
+    JsonNode root;
+    try {
+      root = reader.readTree(body);
+    } catch (IOException e) {
+      throw new TokenParseException("body is not JSON");
+    }
+    if (root == null || !root.path("token").isObject()) {
+      throw new TokenParseException("body has no \"token\" object");
+    }
+    JsonNode token = root.get("token");
+    JsonNode user = object(token, "user", "token.user");
+    String userId = required(user, "id", "token.user.id");
+    Instant expiresAt = parseInstant(required(token, "expires_at", "token.expires_at"));
+
+    JsonNode userDomain = object(user, "domain", "token.user.domain");
+    JsonNode project = object(token, "project", "token.project");
+    JsonNode projectDomain = object(project, "domain", "token.project.domain");
+    JsonNode domain = object(token, "domain", "token.domain");
+    return new Identity(
+        userId,
+        optional(user, "name", "token.user.name"),
+        optional(userDomain, "id", "token.user.domain.id"),
+        optional(userDomain, "name", "token.user.domain.name"),
+        optional(project, "id", "token.project.id"),
+        optional(project, "name", "token.project.name"),
+        optional(projectDomain, "id", "token.project.domain.id"),
+        optional(projectDomain, "name", "token.project.domain.name"),
+        optional(domain, "id", "token.domain.id"),
+        optional(domain, "name", "token.domain.name"),
+        system(object(token, "system", "token.system")),
+        roles(token.path("roles")),
+        adminProject(token.path("is_admin_project")),
+        expiresAt,
+        includeCatalog ? catalogV2(token.get("catalog")) : null,
+        includeCatalog ? serviceTypes(token.get("catalog")) : null,
+        accessRules(object(token, "application_credential", "token.application_credential")));
+  }
+
+  /**
+   * {@code parent.field} when it is an object; a missing node when absent or null.
+   *
+   * @throws TokenParseException when it is anything else
+   */
+  private static JsonNode object(JsonNode parent, String field, String path)
+      throws TokenParseException {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return MissingNode.getInstance();
+    }
+    if (!node.isObject()) {
+      throw new TokenParseException(path + " is not an object");
+    }
+    return node;
+  }
+
+  /** {@code system.all}: a boolean, false when absent. */
+  private static boolean system(JsonNode system) throws TokenParseException {
+    JsonNode all = system.path("all");
+    if (all.isMissingNode() || all.isNull()) {
+      return false;
+    }
+    if (!all.isBoolean()) {
+      throw new TokenParseException("token.system.all is not a boolean");
+    }
+    return all.booleanValue();
+  }
+
+  private static @Nullable Set<String> serviceTypes(@Nullable JsonNode catalog)
+      throws TokenParseException {
+    Set<String> types = new HashSet<>();
+    if (catalog != null && catalog.isArray()) {
+      for (JsonNode service : catalog) {
+        types.add(required(service, "type", "token.catalog[].type"));
+      }
+    }
+    return types;
+  }
+
+  /** keystonemiddleware §3.7: no credential, or no (or null) access_rules, means unrestricted. */
+  private static @Nullable List<AccessRule> accessRules(JsonNode credential)
+      throws TokenParseException {
+    JsonNode rules = credential.get("access_rules");
+    if (rules == null || rules.isNull()) {
+      return null;
+    }
+    if (!rules.isArray()) {
+      throw new TokenParseException("token.application_credential.access_rules is not a list");
+    }
+    List<AccessRule> parsed = new ArrayList<>(rules.size());
+    for (JsonNode rule : rules) {
+      String path = "token.application_credential.access_rules[]";
+      parsed.add(
+          new AccessRule(
+              required(rule, "service", path + ".service"),
+              required(rule, "method", path + ".method"),
+              required(rule, "path", path + ".path")));
+    }
+    return parsed;
+  }
+
+  /** Reads only {@code token.expires_at}, for the service token's own login response. */
+  Instant expiresAt(byte[] body) throws TokenParseException {
+    try {
+      return parseInstant(
+          required(reader.readTree(body).path("token"), "expires_at", "token.expires_at"));
+    } catch (IOException e) {
+      throw new TokenParseException("body is not JSON");
+    }
+  }
+
+  private static List<String> roles(JsonNode roles) throws TokenParseException {
+    if (roles.isMissingNode() || roles.isNull()) {
+      return List.of();
+    }
+    if (!roles.isArray()) {
+      throw new TokenParseException("token.roles is not a list");
+    }
+    List<String> names = new ArrayList<>(roles.size());
+    for (JsonNode role : roles) {
+      names.add(required(role, "name", "token.roles[].name"));
+    }
+    return names;
+  }
+
+  private static boolean adminProject(JsonNode node) throws TokenParseException {
+    if (node.isMissingNode() || node.isNull()) {
+      return true; // keystonemiddleware's default
+    }
+    if (!node.isBoolean()) {
+      throw new TokenParseException("token.is_admin_project is not a boolean");
+    }
+    return node.booleanValue();
+  }
+
+  /** keystonemiddleware's v2 layout: endpoints of a service grouped by region. */
+  private @Nullable String catalogV2(@Nullable JsonNode catalog) throws TokenParseException {
+    if (catalog == null || catalog.isNull()) {
+      return null;
+    }
+    if (!catalog.isArray()) {
+      throw new TokenParseException("token.catalog is not a list");
+    }
+    ArrayNode services = JsonNodeFactory.instance.arrayNode();
+    for (JsonNode service : catalog) {
+      if (!service.isObject()) {
+        throw new TokenParseException("token.catalog[] is not an object");
+      }
+      ObjectNode v2 = services.addObject();
+      v2.put("type", required(service, "type", "token.catalog[].type"));
+      String name = optional(service, "name", "token.catalog[].name");
+      if (name != null) {
+        v2.put("name", name);
+      }
+      Map<String, ObjectNode> byRegion = new LinkedHashMap<>();
+      JsonNode endpoints = service.path("endpoints");
+      if (!endpoints.isMissingNode() && !endpoints.isNull() && !endpoints.isArray()) {
+        throw new TokenParseException("token.catalog[].endpoints is not a list");
+      }
+      for (JsonNode endpoint : endpoints) {
+        if (!endpoint.isObject()) {
+          throw new TokenParseException("token.catalog[].endpoints[] is not an object");
+        }
+        String region = optional(endpoint, "region", "token.catalog[].endpoints[].region");
+        String key = region == null ? "" : region;
+        ObjectNode group = byRegion.get(key);
+        if (group == null) {
+          group = JsonNodeFactory.instance.objectNode();
+          if (region != null && !region.isEmpty()) {
+            group.put("region", region);
+          }
+          byRegion.put(key, group);
+        }
+        String iface = required(endpoint, "interface", "token.catalog[].endpoints[].interface");
+        group.put(
+            iface.toLowerCase(java.util.Locale.ROOT) + "URL",
+            required(endpoint, "url", "token.catalog[].endpoints[].url"));
+      }
+      v2.putArray("endpoints").addAll(byRegion.values());
+    }
+    try {
+      return mapper.writeValueAsString(services);
+    } catch (IOException e) {
+      throw new TokenParseException("catalog could not be written as JSON");
+    }
+  }
+
+  private static String required(JsonNode parent, String field, String path)
+      throws TokenParseException {
+    String value = optional(parent, field, path);
+    if (value == null || value.isEmpty()) {
+      throw new TokenParseException(path + " is missing");
+    }
+    return value;
+  }
+
+  private static @Nullable String optional(JsonNode parent, String field, String path)
+      throws TokenParseException {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw new TokenParseException(path + " is not a string");
+    }
+    String value = node.textValue();
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        throw new TokenParseException(path + " contains a control character");
+      }
+    }
+    return value;
+  }
+
+  private static Instant parseInstant(String text) throws TokenParseException {
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new TokenParseException("token.expires_at is not an ISO-8601 date-time");
+    }
+  }
+
+  /** A body that cannot be used. The message names the field, never a value. */
+  static final class TokenParseException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TokenParseException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package io.github.keystoneauthfilter.internal.metrics;
+
+import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
+import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Every figure of one Keystone endpoint, defined once: how it is read from the endpoint, and, for
+ * the plain counters, what it is called as a Micrometer meter (tagged with the endpoint). The
+ * snapshot, the JMX attributes and the Micrometer meters all read through these constants.
+ */
+public enum EndpointCounter {
+  VALID(EndpointPool.Member::valid, Names.VALIDATIONS, Names.VALIDATIONS_TEXT, "result", "valid"),
+  INVALID(
+      EndpointPool.Member::invalid, Names.VALIDATIONS, Names.VALIDATIONS_TEXT, "result", "invalid"),
+  FAILURES(
+      EndpointPool.Member::failures,
+      "keystone.auth.endpoint.failures",
+      "Calls to a Keystone endpoint that gave no answer",
+      null,
+      null),
+  SKIPPED(
+      EndpointPool.Member::skipped,
+      "keystone.auth.endpoint.skipped",
+      "Times a Keystone endpoint was not asked because its breaker refused",
+      null,
+      null),
+  FAILOVERS(
+      EndpointPool.Member::failovers,
+      "keystone.auth.endpoint.failovers",
+      "Times a validation went on to the next endpoint because this one failed or was skipped",
+      null,
+      null),
+  TIMES_OPENED(
+      member -> member.breaker().timesOpened(),
+      "keystone.auth.endpoint.breaker.openings",
+      "Times a Keystone endpoint's circuit breaker opened",
+      null,
+      null),
+  /** Calls made (answered or failed): the count of the latency timer. */
+  CALLS(EndpointPool.Member::calls, null, null, null, null),
+  /** Time spent in those calls, in nanoseconds: the total of the latency timer. */
+  CALL_NANOS(EndpointPool.Member::callNanos, null, null, null, null),
+  /** The longest of those calls, in nanoseconds. */
+  MAX_CALL_NANOS(EndpointPool.Member::maxCallNanos, null, null, null, null);
+
+  /** Meter names and descriptions used by more than one constant. */
+  private static final class Names {
+    static final String VALIDATIONS = "keystone.auth.endpoint.validations";
+    static final String VALIDATIONS_TEXT = "Definite answers of a Keystone endpoint, by result";
+  }
+
+  private final ToLongFunction<EndpointPool.Member> reading;
+  private final @Nullable String meter;
+  private final @Nullable String description;
+  private final @Nullable String tagKey;
+  private final @Nullable String tagValue;
+
+  EndpointCounter(
+      ToLongFunction<EndpointPool.Member> reading,
+      @Nullable String meter,
+      @Nullable String description,
+      @Nullable String tagKey,
+      @Nullable String tagValue) {
+    this.reading = reading;
+    this.meter = meter;
+    this.description = description;
+    this.tagKey = tagKey;
+    this.tagValue = tagValue;
+  }
+
+  /** The figure of {@code member} now. */
+  public long read(EndpointPool.Member member) {
+    return reading.applyAsLong(member);
+  }
+
+  /** The figure of endpoint {@code index} now (0 before start or past the end). */
+  public long read(FilterMetrics metrics, int index) {
+    return metrics.endpoint(index, reading);
+  }
+
+  /** Its Micrometer counter name, or null when it is offered another way (the latency meters). */
+  public @Nullable String meter() {
+    return meter;
+  }
+
+  /** Its Micrometer description, or null with {@link #meter}. */
+  public @Nullable String description() {
+    return description;
+  }
+
+  /** The tag telling it apart from the others of its meter name, or null. */
+  public @Nullable String tagKey() {
+    return tagKey;
+  }
+
+  /** The value of {@link #tagKey}, or null. */
+  public @Nullable String tagValue() {
+    return tagValue;
+  }
+}

@@ -1,5 +1,0 @@
-/** Logging helpers shared by the stages. Not API: everything here may change without notice. */
-@NullMarked
-package io.github.keystoneauthfilter.log;
-
-import org.jspecify.annotations.NullMarked;
