@@ -2,7 +2,6 @@ package io.github.keystoneauthfilter.internal.metrics;
 
 import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.internal.cache.TokenCache;
-import java.util.Locale;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -96,11 +95,7 @@ public enum Counter {
     Group(String meter, String description) {
       this.meter = meter;
       this.description = description;
-      StringBuilder words = new StringBuilder();
-      for (String word : name().split("_")) {
-        words.append(word.charAt(0)).append(word.substring(1).toLowerCase(Locale.ROOT));
-      }
-      this.prefix = words.toString();
+      this.prefix = camelCase(name());
     }
   }
 
@@ -113,7 +108,11 @@ public enum Counter {
   }
 
   private final Group group;
+
+  // Each constant's reading is a method reference or lambda that captures nothing: immutable.
+  @SuppressWarnings("ImmutableEnumChecker")
   private final ToLongFunction<FilterMetrics> reading;
+
   private final String meter;
   private final String description;
   private final @Nullable String tagKey;
@@ -157,9 +156,21 @@ public enum Counter {
    * ({@code CACHE_INVALID_HITS} is {@code CacheInvalidHits}).
    */
   public String jmxAttribute() {
-    StringBuilder name = new StringBuilder();
-    for (String word : name().split("_")) {
-      name.append(word.charAt(0)).append(word.substring(1).toLowerCase(Locale.ROOT));
+    return camelCase(name());
+  }
+
+  /** {@code CACHE_INVALID_HITS} as {@code CacheInvalidHits}. */
+  private static String camelCase(String constant) {
+    StringBuilder name = new StringBuilder(constant.length());
+    boolean wordStart = true;
+    for (int i = 0; i < constant.length(); i++) {
+      char c = constant.charAt(i);
+      if (c == '_') {
+        wordStart = true;
+      } else {
+        name.append(wordStart ? c : Character.toLowerCase(c));
+        wordStart = false;
+      }
     }
     return name.toString();
   }

@@ -50,7 +50,10 @@ public enum EndpointCounter {
     static final String VALIDATIONS_TEXT = "Definite answers of a Keystone endpoint, by result";
   }
 
+  // Each constant's reading is a method reference that captures nothing: immutable.
+  @SuppressWarnings("ImmutableEnumChecker")
   private final ToLongFunction<EndpointPool.Member> reading;
+
   private final @Nullable String meter;
   private final @Nullable String description;
   private final @Nullable String tagKey;
