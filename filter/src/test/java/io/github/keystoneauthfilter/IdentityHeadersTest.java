@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.testing.Identities;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -52,60 +53,35 @@ class IdentityHeadersTest {
           "OpenStack-System-Scope");
 
   static Identity projectScoped(List<String> roles, boolean adminProject, String catalog) {
-    return new Identity(
-        "u-1",
-        "alice",
-        "ud-1",
-        "Users",
-        "p-1",
-        "demo",
-        "pd-1",
-        "Projects",
-        null,
-        null,
-        false,
-        roles,
-        adminProject,
-        EXPIRES,
-        catalog);
+    return Identities.user("u-1")
+        .name("alice")
+        .userDomain("ud-1", "Users")
+        .project("p-1", "demo", "pd-1", "Projects")
+        .roles(roles)
+        .adminProject(adminProject)
+        .expiresAt(EXPIRES)
+        .catalog(catalog)
+        .build();
   }
 
   private static Identity domainScoped() {
-    return new Identity(
-        "u-1",
-        "alice",
-        "ud-1",
-        "Users",
-        null,
-        null,
-        null,
-        null,
-        "d-1",
-        "Engineering",
-        false,
-        List.of("reader"),
-        true,
-        EXPIRES,
-        null);
+    return Identities.user("u-1")
+        .name("alice")
+        .userDomain("ud-1", "Users")
+        .domainScope("d-1", "Engineering")
+        .roles("reader")
+        .expiresAt(EXPIRES)
+        .build();
   }
 
   private static Identity systemScoped() {
-    return new Identity(
-        "u-1",
-        "admin",
-        "ud-1",
-        "Default",
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        true,
-        List.of("admin"),
-        true,
-        EXPIRES,
-        null);
+    return Identities.user("u-1")
+        .name("admin")
+        .userDomain("ud-1", "Default")
+        .systemScope()
+        .roles("admin")
+        .expiresAt(EXPIRES)
+        .build();
   }
 
   @Test
@@ -246,10 +222,7 @@ class IdentityHeadersTest {
 
   @Test
   void confirmedWhenUserNameAbsentThenUserNameHeadersLeftOut() {
-    Identity identity =
-        new Identity(
-            "u-1", null, null, null, null, null, null, null, null, null, false, List.of(), true,
-            EXPIRES, null);
+    Identity identity = Identities.user("u-1").expiresAt(EXPIRES).build();
 
     Map<String, String> headers = IdentityHeaders.confirmed(identity);
 

@@ -1,5 +1,6 @@
 /**
- * Test fixtures: a fake Keystone v3 over real HTTP, Keystone token bodies, and a settable clock.
+ * Test fixtures: a fake Keystone v3 over real HTTP, Keystone token bodies, a settable clock, and a
+ * builder of {@code Identity} values by name ({@link Identities}).
  */
 @NullMarked
 package io.github.keystoneauthfilter.testing;

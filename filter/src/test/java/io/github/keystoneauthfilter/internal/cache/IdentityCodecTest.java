@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.keystoneauthfilter.AccessRule;
 import io.github.keystoneauthfilter.Identity;
+import io.github.keystoneauthfilter.testing.Identities;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -21,24 +21,17 @@ class IdentityCodecTest {
   private final IdentityCodec codec = new IdentityCodec(mapper);
 
   static Identity full() {
-    return new Identity(
-        "u-1",
-        "démo",
-        "d-1",
-        "Default",
-        "p-1",
-        "demo",
-        "d-1",
-        "Default",
-        null,
-        null,
-        false,
-        List.of("member", "reader"),
-        false,
-        Instant.parse("2026-11-28T13:00:00.123456Z"),
-        "[{\"type\":\"identity\"}]",
-        Set.of("identity", "compute"),
-        List.of(new AccessRule("compute", "GET", "/v2.1/servers")));
+    return Identities.user("u-1")
+        .name("démo")
+        .userDomain("d-1", "Default")
+        .project("p-1", "demo", "d-1", "Default")
+        .roles("member", "reader")
+        .adminProject(false)
+        .expiresAt(Instant.parse("2026-11-28T13:00:00.123456Z"))
+        .catalog("[{\"type\":\"identity\"}]")
+        .catalogServiceTypes(Set.of("identity", "compute"))
+        .accessRules(new AccessRule("compute", "GET", "/v2.1/servers"))
+        .build();
   }
 
   private static final Instant UNTIL = Instant.parse("2026-11-28T12:05:00.5Z");
@@ -53,22 +46,10 @@ class IdentityCodecTest {
   @Test
   void nullsAndSystemScope_surviveTheRoundTrip() {
     Identity system =
-        new Identity(
-            "u-2",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            true,
-            List.of(),
-            true,
-            Instant.parse("2026-11-28T13:00:00Z"),
-            null);
+        Identities.user("u-2")
+            .systemScope()
+            .expiresAt(Instant.parse("2026-11-28T13:00:00Z"))
+            .build();
     assertEquals(new IdentityCodec.Entry(system, UNTIL), codec.decode(codec.encode(system, UNTIL)));
   }
 

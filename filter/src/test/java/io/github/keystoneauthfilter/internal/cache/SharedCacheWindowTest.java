@@ -11,10 +11,10 @@ import io.github.keystoneauthfilter.internal.cache.SharedTokenCacheTest.MapStore
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.testing.Identities;
 import io.github.keystoneauthfilter.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,22 +31,14 @@ class SharedCacheWindowTest {
   private static final Duration TTL = Duration.ofSeconds(300);
   private static final AuthToken TOKEN = AuthToken.of("gAAAAABwindow-token");
   private static final Identity IDENTITY =
-      new Identity(
-          "u-1",
-          "demo",
-          "d-1",
-          "Default",
-          "p-1",
-          "demo",
-          "d-1",
-          "Default",
-          null,
-          null,
-          false,
-          List.of("member"),
-          false,
-          START.plus(Duration.ofHours(2)),
-          null);
+      Identities.user("u-1")
+          .name("demo")
+          .userDomain("d-1", "Default")
+          .project("p-1", "demo", "d-1", "Default")
+          .roles("member")
+          .adminProject(false)
+          .expiresAt(START.plus(Duration.ofHours(2)))
+          .build();
 
   private final MutableClock clock = new MutableClock(START);
   private final MapStore store = new MapStore();
@@ -114,22 +106,7 @@ class SharedCacheWindowTest {
   @Test
   void anEntry_isUsableUntilTheTokenExpires_atTheLatest() {
     Identity shortLived =
-        new Identity(
-            "u-1",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false,
-            List.of(),
-            false,
-            START.plusSeconds(100),
-            null);
+        Identities.user("u-1").adminProject(false).expiresAt(START.plusSeconds(100)).build();
     shared(new CountingKeystone(t -> new TokenValidation.Valid(shortLived)), EntryProtection.none())
         .validate(TOKEN);
     CountingKeystone later = keystone();
@@ -223,22 +200,7 @@ class SharedCacheWindowTest {
     // Not shared (its entry could be used for no time at all), but kept in process for the TTL,
     // as without a shared cache: service-token requests with an expired user token stay cheap.
     Identity expired =
-        new Identity(
-            "u-1",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false,
-            List.of(),
-            false,
-            START.minusSeconds(10),
-            null);
+        Identities.user("u-1").adminProject(false).expiresAt(START.minusSeconds(10)).build();
     CountingKeystone keystone = new CountingKeystone(t -> new TokenValidation.Valid(expired));
     TokenCache inProcess =
         new TokenCache(shared(keystone, EntryProtection.none()), TTL, 100, clock);

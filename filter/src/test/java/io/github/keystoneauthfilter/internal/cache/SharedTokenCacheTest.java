@@ -14,6 +14,7 @@ import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.testing.Identities;
 import io.github.keystoneauthfilter.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -79,42 +80,23 @@ class SharedTokenCacheTest {
   }
 
   private static Identity identityUntil(Instant expiresAt) {
-    return new Identity(
-        "u-1",
-        "demo",
-        "d-1",
-        "Default",
-        "p-1",
-        "demo",
-        "d-1",
-        "Default",
-        null,
-        null,
-        false,
-        List.of("member"),
-        false,
-        expiresAt,
-        null);
+    return Identities.user("u-1")
+        .name("demo")
+        .userDomain("d-1", "Default")
+        .project("p-1", "demo", "d-1", "Default")
+        .roles("member")
+        .adminProject(false)
+        .expiresAt(expiresAt)
+        .build();
   }
 
   /** What an attacker would like an entry to say. */
   private static Identity attackerAsAdmin() {
-    return new Identity(
-        "attacker",
-        null,
-        null,
-        null,
-        "p-1",
-        "demo",
-        null,
-        null,
-        null,
-        null,
-        false,
-        List.of("admin"),
-        true,
-        START.plus(Duration.ofHours(1)),
-        null);
+    return Identities.user("attacker")
+        .project("p-1", "demo")
+        .roles("admin")
+        .expiresAt(START.plus(Duration.ofHours(1)))
+        .build();
   }
 
   private SharedTokenCache instance(TokenValidator keystone, EntryProtection protection) {

@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.testing.Identities;
 import io.github.keystoneauthfilter.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,22 +30,13 @@ class TokenCacheCountersTest {
 
   private TokenValidation.Valid valid() {
     return new TokenValidation.Valid(
-        new Identity(
-            "u-1",
-            "alice",
-            "default",
-            "Default",
-            "p-1",
-            "demo",
-            "default",
-            "Default",
-            null,
-            null,
-            false,
-            List.of("member"),
-            true,
-            clock.instant().plus(Duration.ofHours(1)),
-            null));
+        Identities.user("u-1")
+            .name("alice")
+            .userDomain("default", "Default")
+            .project("p-1", "demo", "default", "Default")
+            .roles("member")
+            .expiresAt(clock.instant().plus(Duration.ofHours(1)))
+            .build());
   }
 
   /** Invalid for the token "bad", valid for any other; counts its calls. */

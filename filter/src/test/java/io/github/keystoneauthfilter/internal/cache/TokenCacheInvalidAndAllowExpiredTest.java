@@ -3,10 +3,10 @@ package io.github.keystoneauthfilter.internal.cache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.testing.Identities;
 import io.github.keystoneauthfilter.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,9 +30,7 @@ class TokenCacheInvalidAndAllowExpiredTest {
 
   private static TokenValidation.Valid validUntil(Instant expiresAt) {
     return new TokenValidation.Valid(
-        new Identity(
-            "u", "user", null, null, "p", "project", null, null, null, null, false, List.of(), true,
-            expiresAt, null));
+        Identities.user("u").name("user").project("p", "project").expiresAt(expiresAt).build());
   }
 
   private TokenCache cache(TokenValidator delegate, Duration invalidTtl, long invalidMax) {

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.testing.Identities;
 import io.github.keystoneauthfilter.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,22 +56,13 @@ class TokenCacheTest {
 
   private static TokenValidation.Valid validUntil(Instant expiresAt) {
     return new TokenValidation.Valid(
-        new Identity(
-            "u-1",
-            "alice",
-            "default",
-            "Default",
-            "p-1",
-            "demo",
-            "default",
-            "Default",
-            null,
-            null,
-            false,
-            List.of("member"),
-            true,
-            expiresAt,
-            null));
+        Identities.user("u-1")
+            .name("alice")
+            .userDomain("default", "Default")
+            .project("p-1", "demo", "default", "Default")
+            .roles("member")
+            .expiresAt(expiresAt)
+            .build());
   }
 
   /** A delegate whose every answer is a fresh identity expiring {@code life} after now. */

@@ -7,15 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.testing.Identities;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,22 +29,10 @@ class TokenCacheWaitLimitTest {
 
   private static TokenValidation.Valid valid() {
     return new TokenValidation.Valid(
-        new Identity(
-            "u-1",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false,
-            List.of(),
-            false,
-            Instant.now().plus(Duration.ofHours(1)),
-            null));
+        Identities.user("u-1")
+            .adminProject(false)
+            .expiresAt(Instant.now().plus(Duration.ofHours(1)))
+            .build());
   }
 
   @Test

@@ -7,10 +7,10 @@ import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.testing.Identities;
 import io.github.keystoneauthfilter.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,22 +26,10 @@ class TokenCacheWindowTest {
 
   private TokenValidator answering(@Nullable Instant usableUntil) {
     Identity identity =
-        new Identity(
-            "u-1",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false,
-            List.of(),
-            false,
-            START.plus(Duration.ofHours(1)),
-            null);
+        Identities.user("u-1")
+            .adminProject(false)
+            .expiresAt(START.plus(Duration.ofHours(1)))
+            .build();
     return token -> {
       calls.incrementAndGet();
       return new TokenValidation.Valid(identity, usableUntil);

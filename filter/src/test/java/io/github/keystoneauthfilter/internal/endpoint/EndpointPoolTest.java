@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker.StateName;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException.Kind;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
+import io.github.keystoneauthfilter.testing.Identities;
 import io.github.keystoneauthfilter.testing.MutableClock;
 import java.net.URI;
 import java.time.Duration;
@@ -30,22 +30,12 @@ class EndpointPoolTest {
   private static final AuthToken TOKEN = AuthToken.of(TOKEN_VALUE);
   private static final TokenValidation VALID =
       new TokenValidation.Valid(
-          new Identity(
-              "u-1",
-              "alice",
-              null,
-              null,
-              "p-1",
-              "demo",
-              null,
-              null,
-              null,
-              null,
-              false,
-              List.of("member"),
-              true,
-              START.plusSeconds(3600),
-              null));
+          Identities.user("u-1")
+              .name("alice")
+              .project("p-1", "demo")
+              .roles("member")
+              .expiresAt(START.plusSeconds(3600))
+              .build());
   private static final TokenValidation INVALID = new TokenValidation.Invalid("404 from Keystone");
 
   private final MutableClock clock = new MutableClock(START);

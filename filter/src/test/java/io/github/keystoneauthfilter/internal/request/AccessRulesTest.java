@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.AccessRule;
 import io.github.keystoneauthfilter.Identity;
+import io.github.keystoneauthfilter.testing.Identities;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -23,24 +23,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Application-credential access rules, keystonemiddleware §3.7, literals escaped. */
 class AccessRulesTest {
   private static Identity restricted(Set<String> catalog, AccessRule... rules) {
-    return new Identity(
-        "u",
-        "user",
-        null,
-        null,
-        "p",
-        "project",
-        null,
-        null,
-        null,
-        null,
-        false,
-        List.of("member"),
-        true,
-        Instant.parse("2030-01-01T00:00:00Z"),
-        null,
-        catalog,
-        List.of(rules));
+    return Identities.user("u")
+        .name("user")
+        .project("p", "project")
+        .roles("member")
+        .expiresAt(Instant.parse("2030-01-01T00:00:00Z"))
+        .catalogServiceTypes(catalog)
+        .accessRules(rules)
+        .build();
   }
 
   @ParameterizedTest(name = "{0} matches {1}: {2}")
@@ -196,23 +186,7 @@ class AccessRulesTest {
 
   @Test
   void refusalWhenNoAccessRulesThenAllowedEvenWithoutServiceType() {
-    Identity plain =
-        new Identity(
-            "u",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false,
-            List.of(),
-            true,
-            Instant.parse("2030-01-01T00:00:00Z"),
-            null);
+    Identity plain = Identities.user("u").expiresAt(Instant.parse("2030-01-01T00:00:00Z")).build();
 
     assertNull(new AccessRules(null).refusal(plain, "GET", "/x", false));
   }
@@ -275,24 +249,10 @@ class AccessRulesTest {
   @Test
   void refusalWhenCatalogNotAskedForThenRefusedNamingTheSetting() {
     Identity identity =
-        new Identity(
-            "u",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false,
-            List.of(),
-            true,
-            Instant.parse("2030-01-01T00:00:00Z"),
-            null,
-            null,
-            List.of(new AccessRule("compute", "GET", "/**")));
+        Identities.user("u")
+            .expiresAt(Instant.parse("2030-01-01T00:00:00Z"))
+            .accessRules(new AccessRule("compute", "GET", "/**"))
+            .build();
 
     String refusal = new AccessRules("compute").refusal(identity, "GET", "/x", false);
 

@@ -11,6 +11,7 @@ import static org.mockito.Mockito.when;
 
 import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.IdentityHeaders;
+import io.github.keystoneauthfilter.testing.Identities;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,22 +25,14 @@ import org.junit.jupiter.api.Test;
 
 class IdentityRequestTest {
   private static final Identity ALICE =
-      new Identity(
-          "real-user",
-          "alice",
-          "ud-1",
-          "Default",
-          "real-project",
-          "demo",
-          "pd-1",
-          "Default",
-          null,
-          null,
-          false,
-          List.of("member"),
-          false,
-          Instant.parse("2026-11-28T13:14:15Z"),
-          null);
+      Identities.user("real-user")
+          .name("alice")
+          .userDomain("ud-1", "Default")
+          .project("real-project", "demo", "pd-1", "Default")
+          .roles("member")
+          .adminProject(false)
+          .expiresAt(Instant.parse("2026-11-28T13:14:15Z"))
+          .build();
 
   /** A client request carrying these (name, value) pairs, names matched in any case. */
   private static HttpServletRequest clientRequest(List<Map.Entry<String, String>> sent) {
