@@ -69,23 +69,16 @@ public class PiecesBenchmark {
     token = AuthToken.of(tokenValue);
     identity =
         new Identity(
-            "4b2f8e3c1d9a4f6e8b7c5a3d2e1f0a9b",
-            "demo",
-            "default",
-            "Default",
-            "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
-            "demo",
-            "default",
-            "Default",
-            null,
-            null,
-            false,
+            new Identity.User("4b2f8e3c1d9a4f6e8b7c5a3d2e1f0a9b", "demo", "default", "Default"),
+            new Identity.Project("9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b", "demo", "default", "Default"),
             List.of("member", "reader"),
             true,
             Instant.now().plus(Duration.ofHours(1)),
             "[{\"type\": \"identity\", \"name\": \"keystone\", \"endpoints\": [{\"region\":"
                 + " \"RegionOne\", \"publicURL\": \"http://127.0.0.1:5000/v3\", \"internalURL\":"
-                + " \"http://127.0.0.1:5000/v3\", \"adminURL\": \"http://127.0.0.1:5000/v3\"}]}]");
+                + " \"http://127.0.0.1:5000/v3\", \"adminURL\": \"http://127.0.0.1:5000/v3\"}]}]",
+            null,
+            null);
     TokenValidator delegate =
         t -> {
           delegateCalls.incrementAndGet();

@@ -147,18 +147,18 @@ public final class Identities {
       if (expiry == null) {
         throw new IllegalStateException("expiresAt(...) was not called for user " + userId);
       }
+      Identity.Scope scopeValue;
+      if (projectId != null) {
+        scopeValue =
+            new Identity.Project(projectId, projectName, projectDomainId, projectDomainName);
+      } else if (domainId != null) {
+        scopeValue = new Identity.Domain(domainId, domainName);
+      } else {
+        scopeValue = systemScope ? new Identity.SystemAll() : new Identity.Unscoped();
+      }
       return new Identity(
-          userId,
-          userName,
-          userDomainId,
-          userDomainName,
-          projectId,
-          projectName,
-          projectDomainId,
-          projectDomainName,
-          domainId,
-          domainName,
-          systemScope,
+          new Identity.User(userId, userName, userDomainId, userDomainName),
+          scopeValue,
           roles,
           adminProject,
           expiry,

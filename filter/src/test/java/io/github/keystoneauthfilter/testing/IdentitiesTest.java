@@ -35,17 +35,8 @@ class IdentitiesTest {
 
     assertEquals(
         new Identity(
-            "u-1",
-            "alice",
-            "ud-1",
-            "Users",
-            "p-1",
-            "demo",
-            "pd-1",
-            "Projects",
-            null,
-            null,
-            false,
+            new Identity.User("u-1", "alice", "ud-1", "Users"),
+            new Identity.Project("p-1", "demo", "pd-1", "Projects"),
             List.of("member", "reader"),
             false,
             EXPIRES,
@@ -61,8 +52,14 @@ class IdentitiesTest {
 
     assertEquals(
         new Identity(
-            "u-1", null, null, null, null, null, null, null, null, null, false, List.of(), true,
-            EXPIRES, null),
+            new Identity.User("u-1", null, null, null),
+            new Identity.Unscoped(),
+            List.of(),
+            true,
+            EXPIRES,
+            null,
+            null,
+            null),
         built);
     assertNull(built.accessRules());
     assertNull(built.catalogServiceTypes());

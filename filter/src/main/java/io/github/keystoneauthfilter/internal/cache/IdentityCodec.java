@@ -100,17 +100,12 @@ final class IdentityCodec {
       Instant usableUntil = Instant.parse(required(root, "usable_until"));
       Identity identity =
           new Identity(
-              required(root, "user_id"),
-              optional(root, "user_name"),
-              optional(root, "user_domain_id"),
-              optional(root, "user_domain_name"),
-              optional(root, "project_id"),
-              optional(root, "project_name"),
-              optional(root, "project_domain_id"),
-              optional(root, "project_domain_name"),
-              optional(root, "domain_id"),
-              optional(root, "domain_name"),
-              system.booleanValue(),
+              new Identity.User(
+                  required(root, "user_id"),
+                  optional(root, "user_name"),
+                  optional(root, "user_domain_id"),
+                  optional(root, "user_domain_name")),
+              scope(root, system.booleanValue()),
               strings(root.get("roles")),
               admin.booleanValue(),
               Instant.parse(required(root, "expires_at")),
@@ -121,6 +116,34 @@ final class IdentityCodec {
     } catch (IOException | Malformed | RuntimeException e) {
       return null; // a bad date, say: whatever it is, the entry is not used
     }
+  }
+
+  /**
+   * The scope the entry's fields describe; {@link Malformed} unless exactly one of project, domain
+   * and system (or none) is there, with the names of another scope absent too.
+   */
+  private static Identity.Scope scope(JsonNode root, boolean system) throws Malformed {
+    String projectId = optional(root, "project_id");
+    String projectName = optional(root, "project_name");
+    String projectDomainId = optional(root, "project_domain_id");
+    String projectDomainName = optional(root, "project_domain_name");
+    String domainId = optional(root, "domain_id");
+    String domainName = optional(root, "domain_name");
+    boolean projectPart =
+        projectName != null || projectDomainId != null || projectDomainName != null;
+    if (projectId != null && domainId == null && domainName == null && !system) {
+      return new Identity.Project(projectId, projectName, projectDomainId, projectDomainName);
+    }
+    if (projectId != null || projectPart) {
+      throw new Malformed();
+    }
+    if (domainId != null && !system) {
+      return new Identity.Domain(domainId, domainName);
+    }
+    if (domainId != null || domainName != null) {
+      throw new Malformed();
+    }
+    return system ? new Identity.SystemAll() : new Identity.Unscoped();
   }
 
   private static String required(JsonNode root, String field) throws Malformed {

@@ -68,27 +68,58 @@ final class TokenResponseParser {
     Instant expiresAt = parseInstant(required(token, "expires_at", "token.expires_at"));
 
     JsonNode userDomain = object(user, "domain", "token.user.domain");
-    JsonNode project = object(token, "project", "token.project");
-    JsonNode projectDomain = object(project, "domain", "token.project.domain");
-    JsonNode domain = object(token, "domain", "token.domain");
     return new Identity(
-        userId,
-        optional(user, "name", "token.user.name"),
-        optional(userDomain, "id", "token.user.domain.id"),
-        optional(userDomain, "name", "token.user.domain.name"),
-        optional(project, "id", "token.project.id"),
-        optional(project, "name", "token.project.name"),
-        optional(projectDomain, "id", "token.project.domain.id"),
-        optional(projectDomain, "name", "token.project.domain.name"),
-        optional(domain, "id", "token.domain.id"),
-        optional(domain, "name", "token.domain.name"),
-        system(object(token, "system", "token.system")),
+        new Identity.User(
+            userId,
+            optional(user, "name", "token.user.name"),
+            optional(userDomain, "id", "token.user.domain.id"),
+            optional(userDomain, "name", "token.user.domain.name")),
+        scope(token),
         roles(token.path("roles")),
         adminProject(token.path("is_admin_project")),
         expiresAt,
         includeCatalog ? catalogV2(token.get("catalog")) : null,
         includeCatalog ? serviceTypes(token.get("catalog")) : null,
         accessRules(object(token, "application_credential", "token.application_credential")));
+  }
+
+  /**
+   * The one scope of the token: {@code token.project}, {@code token.domain}, {@code
+   * token.system.all} true, or none of them (unscoped).
+   *
+   * @throws TokenParseException when the token has more than one, or a project or domain without an
+   *     id
+   */
+  private static Identity.Scope scope(JsonNode token) throws TokenParseException {
+    JsonNode project = object(token, "project", "token.project");
+    JsonNode domain = object(token, "domain", "token.domain");
+    boolean systemAll = system(object(token, "system", "token.system"));
+    int scopes = (project.isMissingNode() ? 0 : 1) + (domain.isMissingNode() ? 0 : 1);
+    if (scopes + (systemAll ? 1 : 0) > 1) {
+      throw new TokenParseException(
+          "token has more than one scope among token.project, token.domain and token.system.all");
+    }
+    if (!project.isMissingNode()) {
+      JsonNode projectDomain = object(project, "domain", "token.project.domain");
+      return new Identity.Project(
+          present(optional(project, "id", "token.project.id"), "token.project.id"),
+          optional(project, "name", "token.project.name"),
+          optional(projectDomain, "id", "token.project.domain.id"),
+          optional(projectDomain, "name", "token.project.domain.name"));
+    }
+    if (!domain.isMissingNode()) {
+      return new Identity.Domain(
+          present(optional(domain, "id", "token.domain.id"), "token.domain.id"),
+          optional(domain, "name", "token.domain.name"));
+    }
+    return systemAll ? new Identity.SystemAll() : new Identity.Unscoped();
+  }
+
+  private static String present(@Nullable String value, String path) throws TokenParseException {
+    if (value == null) {
+      throw new TokenParseException(path + " is missing");
+    }
+    return value;
   }
 
   /**

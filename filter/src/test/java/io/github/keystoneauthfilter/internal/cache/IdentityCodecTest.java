@@ -90,6 +90,13 @@ class IdentityCodecTest {
   }
 
   @Test
+  void moreThanOneScopeOrAScopeWithoutItsId_isNoIdentity() throws Exception {
+    assertNull(decodeAfter(root -> root.put("domain_id", "d-2")));
+    assertNull(decodeAfter(root -> root.put("system", true)));
+    assertNull(decodeAfter(root -> root.putNull("project_id")));
+  }
+
+  @Test
   void controlCharactersInValues_areNoIdentity_evenUnsigned() throws Exception {
     assertNull(decodeAfter(root -> root.put("project_name", "demo\r\nX-Roles: admin")));
     assertNull(decodeAfter(root -> root.putArray("roles").add("admin\n")));

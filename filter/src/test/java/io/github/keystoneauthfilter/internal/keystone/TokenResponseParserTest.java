@@ -316,6 +316,54 @@ class TokenResponseParserTest {
   }
 
   @Test
+  void parseWhenScopedThenScopeOfThatKind() throws Exception {
+    assertEquals(
+        new Identity.Project("a6944d763bf64ee6a275f1263fae0352", "admin", "default", "Default"),
+        parse(PROJECT_SCOPED).scope());
+    assertEquals(new Identity.Domain("d-eng", "Engineering"), parse(DOMAIN_SCOPED).scope());
+    assertEquals(new Identity.SystemAll(), parse(SYSTEM_SCOPED).scope());
+    assertEquals(new Identity.Unscoped(), parse(UNSCOPED).scope());
+  }
+
+  @Test
+  void parseWhenProjectAndDomainScopeThenRejected() {
+    TokenParseException e =
+        rejection(DOMAIN_SCOPED.replace("\"roles\"", "\"project\": {\"id\": \"p\"}, \"roles\""));
+
+    assertEquals(
+        "token has more than one scope among token.project, token.domain and token.system.all",
+        e.getMessage());
+  }
+
+  @Test
+  void parseWhenProjectAndSystemScopeThenRejected() {
+    TokenParseException e =
+        rejection(SYSTEM_SCOPED.replace("\"roles\"", "\"project\": {\"id\": \"p\"}, \"roles\""));
+
+    assertEquals(
+        "token has more than one scope among token.project, token.domain and token.system.all",
+        e.getMessage());
+  }
+
+  @Test
+  void parseWhenProjectWithoutIdThenRejectedNamingField() {
+    TokenParseException e =
+        rejection(
+            UNSCOPED.replace("\"issued_at\"", "\"project\": {\"name\": \"demo\"}, \"issued_at\""));
+
+    assertEquals("token.project.id is missing", e.getMessage());
+  }
+
+  @Test
+  void parseWhenDomainWithoutIdThenRejectedNamingField() {
+    TokenParseException e =
+        rejection(
+            UNSCOPED.replace("\"issued_at\"", "\"domain\": {\"name\": \"Eng\"}, \"issued_at\""));
+
+    assertEquals("token.domain.id is missing", e.getMessage());
+  }
+
+  @Test
   void parseWhenUserIdMissingThenRejectedNamingField() {
     TokenParseException e = rejection(withUser("{\"name\":\"alice\"}"));
 
