@@ -1,11 +1,16 @@
 package io.github.keystoneauthfilter;
 
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.absoluteUrl;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.atLeastOne;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.excludedPathList;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.hostPort;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.jmxName;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.keystoneUrl;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.nonBlank;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.positive;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.readable;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.required;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.roleList;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.secondsText;
 
 import io.github.keystoneauthfilter.config.Credentials;
@@ -16,7 +21,6 @@ import io.github.keystoneauthfilter.config.TokenCacheSettings;
 import io.github.keystoneauthfilter.internal.config.InitParameters;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -604,19 +608,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code www_authenticate_uri}: sent in 401 answers; default the first {@code auth_url}. */
     public Builder wwwAuthenticateUri(String value) {
-      String trimmed = nonBlank("www_authenticate_uri", value);
-      try {
-        URI uri = new URI(trimmed);
-        if (!uri.isAbsolute() || uri.getHost() == null || trimmed.contains("\"")) {
-          throw new URISyntaxException(trimmed, "not an absolute http(s) URL");
-        }
-        this.wwwAuthenticateUri = uri;
-      } catch (URISyntaxException e) {
-        throw bad(
-            "www_authenticate_uri",
-            value,
-            "an absolute URL such as https://keystone.example.com:5000");
-      }
+      this.wwwAuthenticateUri = absoluteUrl("www_authenticate_uri", value);
       return this;
     }
 
@@ -637,10 +629,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code token_cache_max_entries}: the most identities cached, default 10,000; at least 1. */
     public Builder tokenCacheMaxEntries(long value) {
-      if (value < 1) {
-        throw bad("token_cache_max_entries", Long.toString(value), "a whole number of at least 1");
-      }
-      this.tokenCacheMaxEntries = value;
+      this.tokenCacheMaxEntries = atLeastOne("token_cache_max_entries", value);
       return this;
     }
 
@@ -661,23 +650,13 @@ public final class KeystoneAuthConfig {
 
     /** {@code invalid_token_cache_max_entries}: most invalid answers cached, default 10,000. */
     public Builder invalidTokenCacheMaxEntries(long value) {
-      if (value < 1) {
-        throw bad(
-            "invalid_token_cache_max_entries",
-            Long.toString(value),
-            "a whole number of at least 1");
-      }
-      this.invalidTokenCacheMaxEntries = value;
+      this.invalidTokenCacheMaxEntries = atLeastOne("invalid_token_cache_max_entries", value);
       return this;
     }
 
     /** {@code service_token_roles}: a service token needs one of these roles, default service. */
     public Builder serviceTokenRoles(List<String> roles) {
-      if (roles.isEmpty() || roles.stream().anyMatch(String::isBlank)) {
-        throw bad(
-            "service_token_roles", String.join(",", roles), "a comma-separated list of role names");
-      }
-      this.serviceTokenRoles = roles.stream().map(String::strip).toList();
+      this.serviceTokenRoles = roleList("service_token_roles", roles);
       return this;
     }
 
@@ -698,17 +677,7 @@ public final class KeystoneAuthConfig {
      * Identity headers are still stripped on these paths.
      */
     public Builder excludedPaths(List<String> paths) {
-      for (String path : paths) {
-        String p = path.strip();
-        if (!p.startsWith("/")
-            || (p.contains("*") && !(p.endsWith("/*") && p.indexOf('*') == p.length() - 1))) {
-          throw bad(
-              "excluded_paths",
-              path,
-              "paths starting with '/', optionally ending in '/*' (no other wildcards)");
-        }
-      }
-      this.excludedPaths = paths.stream().map(String::strip).toList();
+      this.excludedPaths = excludedPathList("excluded_paths", paths);
       return this;
     }
 
@@ -763,13 +732,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code http_max_connections_per_endpoint}: pooled connections, default 32; at least 1. */
     public Builder maxConnectionsPerEndpoint(int value) {
-      if (value < 1) {
-        throw bad(
-            "http_max_connections_per_endpoint",
-            Integer.toString(value),
-            "a whole number of at least 1");
-      }
-      this.maxConnectionsPerEndpoint = value;
+      this.maxConnectionsPerEndpoint = atLeastOne("http_max_connections_per_endpoint", value);
       return this;
     }
 
@@ -779,11 +742,7 @@ public final class KeystoneAuthConfig {
      * queueing. Cache hits and requests sharing an in-flight validation do not count.
      */
     public Builder maxConcurrentValidations(int value) {
-      if (value < 1) {
-        throw bad(
-            "max_concurrent_validations", Integer.toString(value), "a whole number of at least 1");
-      }
-      this.maxConcurrentValidations = value;
+      this.maxConcurrentValidations = atLeastOne("max_concurrent_validations", value);
       return this;
     }
 
@@ -795,11 +754,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code failover_failure_threshold}: consecutive failures that open a breaker, default 3. */
     public Builder failoverFailureThreshold(int value) {
-      if (value < 1) {
-        throw bad(
-            "failover_failure_threshold", Integer.toString(value), "a whole number of at least 1");
-      }
-      this.failoverFailureThreshold = value;
+      this.failoverFailureThreshold = atLeastOne("failover_failure_threshold", value);
       return this;
     }
 
@@ -861,10 +816,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code memcache_pool_maxsize}: connections to each memcached server, default 2. */
     public Builder memcachePoolMaxsize(int value) {
-      if (value < 1) {
-        throw bad("memcache_pool_maxsize", Integer.toString(value), "a whole number of at least 1");
-      }
-      this.memcachePoolMaxsize = value;
+      this.memcachePoolMaxsize = atLeastOne("memcache_pool_maxsize", value);
       return this;
     }
 
@@ -881,14 +833,7 @@ public final class KeystoneAuthConfig {
      * {@code .}, {@code _} and {@code -}, at most 100; unique within the JVM.
      */
     public Builder metricsJmxName(String value) {
-      String name = nonBlank("metrics_jmx_name", value);
-      if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
-        throw bad(
-            "metrics_jmx_name",
-            value,
-            "at most 100 letters, digits, '.', '_' or '-' (a name unique within the JVM)");
-      }
-      this.metricsJmxName = name;
+      this.metricsJmxName = jmxName("metrics_jmx_name", value);
       return this;
     }
 
@@ -974,10 +919,6 @@ public final class KeystoneAuthConfig {
           memcacheSocketTimeout,
           memcacheDeadRetry,
           memcachePoolMaxsize);
-    }
-
-    static IllegalArgumentException bad(String option, String value, String expected) {
-      return InitParameters.bad(option, value, expected);
     }
   }
 }

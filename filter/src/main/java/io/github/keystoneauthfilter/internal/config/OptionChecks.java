@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -119,5 +120,69 @@ public final class OptionChecks {
           option, value, "host:port entries such as 127.0.0.1:11211 or [::1]:11211");
     }
     return InetSocketAddress.createUnresolved(host, Integer.parseInt(port));
+  }
+
+  /** {@code value}, which must be at least 1. */
+  public static int atLeastOne(String option, int value) {
+    return (int) atLeastOne(option, (long) value);
+  }
+
+  /** {@code value}, which must be at least 1. */
+  public static long atLeastOne(String option, long value) {
+    if (value < 1) {
+      throw InitParameters.bad(option, Long.toString(value), "a whole number of at least 1");
+    }
+    return value;
+  }
+
+  /** An absolute URL with a host and no {@code "}, as sent in {@code WWW-Authenticate}. */
+  public static URI absoluteUrl(String option, String value) {
+    String trimmed = nonBlank(option, value);
+    try {
+      URI uri = new URI(trimmed);
+      if (!uri.isAbsolute() || uri.getHost() == null || trimmed.contains("\"")) {
+        throw new URISyntaxException(trimmed, "not an absolute http(s) URL");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw InitParameters.bad(
+          option, value, "an absolute URL such as https://keystone.example.com:5000");
+    }
+  }
+
+  /** Paths starting with {@code /}, optionally ending in {@code /*}, each stripped. */
+  public static List<String> excludedPathList(String option, List<String> paths) {
+    for (String path : paths) {
+      String p = path.strip();
+      if (!p.startsWith("/")
+          || (p.contains("*") && !(p.endsWith("/*") && p.indexOf('*') == p.length() - 1))) {
+        throw InitParameters.bad(
+            option,
+            path,
+            "paths starting with '/', optionally ending in '/*' (no other wildcards)");
+      }
+    }
+    return paths.stream().map(String::strip).toList();
+  }
+
+  /** At least one role name, none blank, each stripped. */
+  public static List<String> roleList(String option, List<String> roles) {
+    if (roles.isEmpty() || roles.stream().anyMatch(String::isBlank)) {
+      throw InitParameters.bad(
+          option, String.join(",", roles), "a comma-separated list of role names");
+    }
+    return roles.stream().map(String::strip).toList();
+  }
+
+  /** A JMX name part: 1 to 100 letters, digits, {@code .}, {@code _} or {@code -}. */
+  public static String jmxName(String option, String value) {
+    String name = nonBlank(option, value);
+    if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw InitParameters.bad(
+          option,
+          value,
+          "at most 100 letters, digits, '.', '_' or '-' (a name unique within the JVM)");
+    }
+    return name;
   }
 }
