@@ -37,7 +37,7 @@ class ConfigGroupsTest {
     Credentials.Password login = assertInstanceOf(Credentials.Password.class, config.credentials());
 
     assertEquals(new Credentials.Password("nova", PASSWORD, "users", "service", "Default"), login);
-    assertFalse(login.toString().contains(PASSWORD), login.toString());
+    assertFalse(login.toString().contains(PASSWORD), "toString shows the password");
   }
 
   @Test
@@ -55,7 +55,7 @@ class ConfigGroupsTest {
 
     assertEquals(
         new Credentials.ApplicationCredential("ac-id", null, null, "Default", SECRET), login);
-    assertFalse(login.toString().contains(SECRET), login.toString());
+    assertFalse(login.toString().contains(SECRET), "toString shows the secret");
   }
 
   @Test
@@ -93,8 +93,8 @@ class ConfigGroupsTest {
         java.util.List.of(InetSocketAddress.createUnresolved("127.0.0.1", 11211)), mac.servers());
     assertEquals(new SharedCacheSettings.Encrypted(MEMCACHE_KEY), encrypt.protection());
     assertInstanceOf(SharedCacheSettings.Unprotected.class, none.protection());
-    assertFalse(mac.toString().contains(MEMCACHE_KEY), mac.toString());
-    assertFalse(encrypt.toString().contains(MEMCACHE_KEY), encrypt.toString());
+    assertFalse(mac.toString().contains(MEMCACHE_KEY), "toString shows the MAC key");
+    assertFalse(encrypt.toString().contains(MEMCACHE_KEY), "toString shows the ENCRYPT key");
   }
 
   @Test
