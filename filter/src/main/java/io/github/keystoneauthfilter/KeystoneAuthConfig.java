@@ -1,17 +1,31 @@
 package io.github.keystoneauthfilter;
 
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.absoluteUrl;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.atLeastOne;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.excludedPathList;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.hostPort;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.jmxName;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.keystoneUrl;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.nonBlank;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.positive;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.readable;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.required;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.roleList;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.secondsText;
+
+import io.github.keystoneauthfilter.config.Credentials;
+import io.github.keystoneauthfilter.config.FailoverSettings;
+import io.github.keystoneauthfilter.config.SharedCacheSettings;
+import io.github.keystoneauthfilter.config.TlsSettings;
+import io.github.keystoneauthfilter.config.TokenCacheSettings;
 import io.github.keystoneauthfilter.internal.config.InitParameters;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -82,89 +96,63 @@ public final class KeystoneAuthConfig {
   public static final int DEFAULT_MEMCACHE_POOL_MAXSIZE = 2;
 
   private final List<URI> authUrls;
-  private final AuthType authType;
-  private final @Nullable String username;
-  private final @Nullable String password;
-  private final @Nullable String projectName;
-  private final @Nullable String applicationCredentialId;
-  private final @Nullable String applicationCredentialName;
-  private final @Nullable String applicationCredentialSecret;
-  private final String userDomainName;
+  private final Credentials credentials;
   private final String projectDomainName;
   private final URI wwwAuthenticateUri;
   private final boolean delayAuthDecision;
-  private final Duration tokenCacheTime;
-  private final long tokenCacheMaxEntries;
+  private final TokenCacheSettings tokenCache;
   private final boolean includeServiceCatalog;
-  private final Duration invalidTokenCacheTime;
-  private final long invalidTokenCacheMaxEntries;
   private final List<String> serviceTokenRoles;
   private final boolean serviceTokenRolesRequired;
   private final List<String> excludedPaths;
   private final @Nullable String serviceType;
-  private final @Nullable Path cafile;
-  private final @Nullable Path certfile;
-  private final @Nullable Path keyfile;
-  private final boolean insecure;
+  private final TlsSettings tls;
   private final Duration httpConnectTimeout;
   private final Duration httpRequestTimeout;
   private final int maxConnectionsPerEndpoint;
   private final int maxConcurrentValidations;
-  private final Duration failoverDeadline;
-  private final int failoverFailureThreshold;
-  private final Duration failoverOpen;
-  private final Duration failoverMaxOpen;
-  private final boolean failoverOnNotFound;
-  private final List<InetSocketAddress> memcachedServers;
-  private final MemcacheSecurityStrategy memcacheSecurityStrategy;
+  private final FailoverSettings failover;
+  private final SharedCacheSettings sharedCache;
   private final @Nullable String memcacheSecretKey;
-  private final Duration memcacheSocketTimeout;
-  private final Duration memcacheDeadRetry;
-  private final int memcachePoolMaxsize;
   private final Clock clock;
   private final @Nullable String metricsJmxName;
 
-  private KeystoneAuthConfig(Builder b, List<URI> authUrls) {
+  private KeystoneAuthConfig(
+      Builder b,
+      List<URI> authUrls,
+      Credentials credentials,
+      TlsSettings tls,
+      SharedCacheSettings sharedCache) {
     this.authUrls = List.copyOf(authUrls);
-    this.authType = b.authType;
-    this.username = b.username;
-    this.password = b.password;
-    this.projectName = b.projectName;
-    this.applicationCredentialId = b.applicationCredentialId;
-    this.applicationCredentialName = b.applicationCredentialName;
-    this.applicationCredentialSecret = b.applicationCredentialSecret;
-    this.userDomainName = b.userDomainName;
+    this.credentials = credentials;
     this.projectDomainName = b.projectDomainName;
     this.wwwAuthenticateUri = b.wwwAuthenticateUri != null ? b.wwwAuthenticateUri : authUrls.get(0);
     this.delayAuthDecision = b.delayAuthDecision;
-    this.tokenCacheTime = b.tokenCacheTime;
-    this.tokenCacheMaxEntries = b.tokenCacheMaxEntries;
+    this.tokenCache =
+        new TokenCacheSettings(
+            b.tokenCacheTime,
+            b.tokenCacheMaxEntries,
+            b.invalidTokenCacheTime,
+            b.invalidTokenCacheMaxEntries);
     this.includeServiceCatalog = b.includeServiceCatalog;
-    this.invalidTokenCacheTime = b.invalidTokenCacheTime;
-    this.invalidTokenCacheMaxEntries = b.invalidTokenCacheMaxEntries;
     this.serviceTokenRoles = List.copyOf(b.serviceTokenRoles);
     this.serviceTokenRolesRequired = b.serviceTokenRolesRequired;
     this.excludedPaths = List.copyOf(b.excludedPaths);
     this.serviceType = b.serviceType;
-    this.cafile = b.cafile;
-    this.certfile = b.certfile;
-    this.keyfile = b.keyfile;
-    this.insecure = b.insecure;
+    this.tls = tls;
     this.httpConnectTimeout = b.httpConnectTimeout;
     this.httpRequestTimeout = b.httpRequestTimeout;
     this.maxConnectionsPerEndpoint = b.maxConnectionsPerEndpoint;
     this.maxConcurrentValidations = b.maxConcurrentValidations;
-    this.failoverDeadline = b.failoverDeadline;
-    this.failoverFailureThreshold = b.failoverFailureThreshold;
-    this.failoverOpen = b.failoverOpen;
-    this.failoverMaxOpen = b.failoverMaxOpen;
-    this.failoverOnNotFound = b.failoverOnNotFound;
-    this.memcachedServers = List.copyOf(b.memcachedServers);
-    this.memcacheSecurityStrategy = b.memcacheSecurityStrategy;
+    this.failover =
+        new FailoverSettings(
+            b.failoverDeadline,
+            b.failoverFailureThreshold,
+            b.failoverOpen,
+            b.failoverMaxOpen,
+            b.failoverOnNotFound);
+    this.sharedCache = sharedCache;
     this.memcacheSecretKey = b.memcacheSecretKey;
-    this.memcacheSocketTimeout = b.memcacheSocketTimeout;
-    this.memcacheDeadRetry = b.memcacheDeadRetry;
-    this.memcachePoolMaxsize = b.memcachePoolMaxsize;
     this.clock = b.clock;
     this.metricsJmxName = b.metricsJmxName;
   }
@@ -185,6 +173,31 @@ public final class KeystoneAuthConfig {
     return InitParameters.parse(options);
   }
 
+  /** How the filter logs in to Keystone: a password or an application credential. */
+  public Credentials credentials() {
+    return credentials;
+  }
+
+  /** TLS towards Keystone: trusted CAs, client certificate, {@code insecure}. */
+  public TlsSettings tls() {
+    return tls;
+  }
+
+  /** Deadline, circuit breakers and 404 handling across the ordered endpoints. */
+  public FailoverSettings failover() {
+    return failover;
+  }
+
+  /** The in-process caches of valid identities and of invalid answers. */
+  public TokenCacheSettings tokenCache() {
+    return tokenCache;
+  }
+
+  /** The shared cache in memcached; its {@code servers} are empty when there is none. */
+  public SharedCacheSettings sharedCache() {
+    return sharedCache;
+  }
+
   /** Keystone roots in order of preference (normalised: no trailing {@code /} or {@code /v3}). */
   public List<URI> authUrls() {
     return authUrls;
@@ -192,42 +205,48 @@ public final class KeystoneAuthConfig {
 
   /** How the filter logs in: {@code password} or {@code v3applicationcredential}. */
   public AuthType authType() {
-    return authType;
+    return credentials instanceof Credentials.Password
+        ? AuthType.PASSWORD
+        : AuthType.APPLICATION_CREDENTIAL;
   }
 
   /** The service user's name (with an application credential named by name: its owner). */
   public @Nullable String username() {
-    return username;
+    return credentials instanceof Credentials.Password p
+        ? p.username()
+        : ((Credentials.ApplicationCredential) credentials).username();
   }
 
   /** The service user's password. Never log it. */
   public @Nullable String password() {
-    return password;
+    return credentials instanceof Credentials.Password p ? p.password() : null;
   }
 
   /** The project the service token is scoped to (password login). */
   public @Nullable String projectName() {
-    return projectName;
+    return credentials instanceof Credentials.Password p ? p.projectName() : null;
   }
 
   /** {@code application_credential_id}. */
   public @Nullable String applicationCredentialId() {
-    return applicationCredentialId;
+    return credentials instanceof Credentials.ApplicationCredential a ? a.id() : null;
   }
 
   /** {@code application_credential_name}. */
   public @Nullable String applicationCredentialName() {
-    return applicationCredentialName;
+    return credentials instanceof Credentials.ApplicationCredential a ? a.name() : null;
   }
 
   /** {@code application_credential_secret}. Never log it. */
   public @Nullable String applicationCredentialSecret() {
-    return applicationCredentialSecret;
+    return credentials instanceof Credentials.ApplicationCredential a ? a.secret() : null;
   }
 
   /** The service user's domain name. */
   public String userDomainName() {
-    return userDomainName;
+    return credentials instanceof Credentials.Password p
+        ? p.userDomainName()
+        : ((Credentials.ApplicationCredential) credentials).userDomainName();
   }
 
   /** The service project's domain name. */
@@ -247,12 +266,12 @@ public final class KeystoneAuthConfig {
 
   /** The longest a valid identity is cached; zero disables the cache. */
   public Duration tokenCacheTime() {
-    return tokenCacheTime;
+    return tokenCache.time();
   }
 
   /** The most identities the cache keeps. */
   public long tokenCacheMaxEntries() {
-    return tokenCacheMaxEntries;
+    return tokenCache.maxEntries();
   }
 
   /** Whether {@code X-Service-Catalog} is set (else Keystone is asked with {@code ?nocatalog}). */
@@ -262,12 +281,12 @@ public final class KeystoneAuthConfig {
 
   /** How long an invalid answer is cached; zero caches none. */
   public Duration invalidTokenCacheTime() {
-    return invalidTokenCacheTime;
+    return tokenCache.invalidTime();
   }
 
   /** The most invalid answers cached. */
   public long invalidTokenCacheMaxEntries() {
-    return invalidTokenCacheMaxEntries;
+    return tokenCache.invalidMaxEntries();
   }
 
   /** Roles of which a service token must hold at least one. */
@@ -292,22 +311,24 @@ public final class KeystoneAuthConfig {
 
   /** {@code cafile}: PEM CA bundle trusted for Keystone's TLS certificates, or null (JVM's). */
   public @Nullable Path cafile() {
-    return cafile;
+    return tls.cafile();
   }
 
   /** {@code certfile}: PEM client certificate (chain) presented to Keystone, or null. */
   public @Nullable Path certfile() {
-    return certfile;
+    TlsSettings.ClientCertificate client = tls.clientCertificate();
+    return client == null ? null : client.certfile();
   }
 
   /** {@code keyfile}: PKCS#8 PEM private key of {@link #certfile()}, or null. */
   public @Nullable Path keyfile() {
-    return keyfile;
+    TlsSettings.ClientCertificate client = tls.clientCertificate();
+    return client == null ? null : client.keyfile();
   }
 
   /** {@code insecure}: whether Keystone's TLS certificate is not verified at all. */
   public boolean insecure() {
-    return insecure;
+    return tls.insecure();
   }
 
   /** The longest a connection attempt to Keystone may take. */
@@ -332,37 +353,43 @@ public final class KeystoneAuthConfig {
 
   /** The longest one request spends on Keystone across all endpoints. */
   public Duration failoverDeadline() {
-    return failoverDeadline;
+    return failover.deadline();
   }
 
   /** Consecutive failures that open an endpoint's circuit breaker. */
   public int failoverFailureThreshold() {
-    return failoverFailureThreshold;
+    return failover.failureThreshold();
   }
 
   /** How long a breaker first stays open. */
   public Duration failoverOpen() {
-    return failoverOpen;
+    return failover.open();
   }
 
   /** The longest a breaker stays open after repeated openings. */
   public Duration failoverMaxOpen() {
-    return failoverMaxOpen;
+    return failover.maxOpen();
   }
 
   /** Whether a 404 from one endpoint asks the next ones too before answering 401. */
   public boolean failoverOnNotFound() {
-    return failoverOnNotFound;
+    return failover.onNotFound();
   }
 
   /** memcached servers of the shared token cache; empty when there is none. */
   public List<InetSocketAddress> memcachedServers() {
-    return memcachedServers;
+    return sharedCache.servers();
   }
 
   /** How shared cache entries are protected. */
   public MemcacheSecurityStrategy memcacheSecurityStrategy() {
-    return memcacheSecurityStrategy;
+    SharedCacheSettings.Protection protection = sharedCache.protection();
+    if (protection instanceof SharedCacheSettings.Signed) {
+      return MemcacheSecurityStrategy.MAC;
+    }
+    return protection instanceof SharedCacheSettings.Encrypted
+        ? MemcacheSecurityStrategy.ENCRYPT
+        : MemcacheSecurityStrategy.NONE;
   }
 
   /** The secret that signs and encrypts shared cache entries. Never log it. */
@@ -372,17 +399,17 @@ public final class KeystoneAuthConfig {
 
   /** The longest one memcached call may take. */
   public Duration memcacheSocketTimeout() {
-    return memcacheSocketTimeout;
+    return sharedCache.socketTimeout();
   }
 
   /** How long a memcached server that failed is skipped. */
   public Duration memcacheDeadRetry() {
-    return memcacheDeadRetry;
+    return sharedCache.deadRetry();
   }
 
   /** Connections kept to each memcached server. */
   public int memcachePoolMaxsize() {
-    return memcachePoolMaxsize;
+    return sharedCache.poolMaxsize();
   }
 
   /** The time source for breakers and the cache. */
@@ -400,21 +427,21 @@ public final class KeystoneAuthConfig {
     return "KeystoneAuthConfig[auth_url="
         + authUrls
         + ", auth_type="
-        + authType.optionValue()
+        + authType().optionValue()
         + ", username="
-        + username
+        + username()
         + ", project_name="
-        + projectName
+        + projectName()
         + ", password=***, delay_auth_decision="
         + delayAuthDecision
         + ", token_cache_time="
-        + tokenCacheTime.toSeconds()
+        + tokenCache.time().toSeconds()
         + "s, failover_failure_threshold="
-        + failoverFailureThreshold
+        + failover.failureThreshold()
         + ", memcached_servers="
-        + memcachedServers
+        + sharedCache.servers()
         + ", memcache_security_strategy="
-        + memcacheSecurityStrategy.optionValue()
+        + memcacheSecurityStrategy().optionValue()
         + "]";
   }
 
@@ -518,7 +545,7 @@ public final class KeystoneAuthConfig {
      * @throws IllegalArgumentException naming the option and the value if it is not such a URL
      */
     public Builder authUrl(String url) {
-      authUrls.add(normalise("auth_url", url));
+      authUrls.add(keystoneUrl("auth_url", url));
       return this;
     }
 
@@ -581,19 +608,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code www_authenticate_uri}: sent in 401 answers; default the first {@code auth_url}. */
     public Builder wwwAuthenticateUri(String value) {
-      String trimmed = nonBlank("www_authenticate_uri", value);
-      try {
-        URI uri = new URI(trimmed);
-        if (!uri.isAbsolute() || uri.getHost() == null || trimmed.contains("\"")) {
-          throw new URISyntaxException(trimmed, "not an absolute http(s) URL");
-        }
-        this.wwwAuthenticateUri = uri;
-      } catch (URISyntaxException e) {
-        throw bad(
-            "www_authenticate_uri",
-            value,
-            "an absolute URL such as https://keystone.example.com:5000");
-      }
+      this.wwwAuthenticateUri = absoluteUrl("www_authenticate_uri", value);
       return this;
     }
 
@@ -614,10 +629,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code token_cache_max_entries}: the most identities cached, default 10,000; at least 1. */
     public Builder tokenCacheMaxEntries(long value) {
-      if (value < 1) {
-        throw bad("token_cache_max_entries", Long.toString(value), "a whole number of at least 1");
-      }
-      this.tokenCacheMaxEntries = value;
+      this.tokenCacheMaxEntries = atLeastOne("token_cache_max_entries", value);
       return this;
     }
 
@@ -638,23 +650,13 @@ public final class KeystoneAuthConfig {
 
     /** {@code invalid_token_cache_max_entries}: most invalid answers cached, default 10,000. */
     public Builder invalidTokenCacheMaxEntries(long value) {
-      if (value < 1) {
-        throw bad(
-            "invalid_token_cache_max_entries",
-            Long.toString(value),
-            "a whole number of at least 1");
-      }
-      this.invalidTokenCacheMaxEntries = value;
+      this.invalidTokenCacheMaxEntries = atLeastOne("invalid_token_cache_max_entries", value);
       return this;
     }
 
     /** {@code service_token_roles}: a service token needs one of these roles, default service. */
     public Builder serviceTokenRoles(List<String> roles) {
-      if (roles.isEmpty() || roles.stream().anyMatch(String::isBlank)) {
-        throw bad(
-            "service_token_roles", String.join(",", roles), "a comma-separated list of role names");
-      }
-      this.serviceTokenRoles = roles.stream().map(String::strip).toList();
+      this.serviceTokenRoles = roleList("service_token_roles", roles);
       return this;
     }
 
@@ -675,17 +677,7 @@ public final class KeystoneAuthConfig {
      * Identity headers are still stripped on these paths.
      */
     public Builder excludedPaths(List<String> paths) {
-      for (String path : paths) {
-        String p = path.strip();
-        if (!p.startsWith("/")
-            || (p.contains("*") && !(p.endsWith("/*") && p.indexOf('*') == p.length() - 1))) {
-          throw bad(
-              "excluded_paths",
-              path,
-              "paths starting with '/', optionally ending in '/*' (no other wildcards)");
-        }
-      }
-      this.excludedPaths = paths.stream().map(String::strip).toList();
+      this.excludedPaths = excludedPathList("excluded_paths", paths);
       return this;
     }
 
@@ -740,13 +732,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code http_max_connections_per_endpoint}: pooled connections, default 32; at least 1. */
     public Builder maxConnectionsPerEndpoint(int value) {
-      if (value < 1) {
-        throw bad(
-            "http_max_connections_per_endpoint",
-            Integer.toString(value),
-            "a whole number of at least 1");
-      }
-      this.maxConnectionsPerEndpoint = value;
+      this.maxConnectionsPerEndpoint = atLeastOne("http_max_connections_per_endpoint", value);
       return this;
     }
 
@@ -756,11 +742,7 @@ public final class KeystoneAuthConfig {
      * queueing. Cache hits and requests sharing an in-flight validation do not count.
      */
     public Builder maxConcurrentValidations(int value) {
-      if (value < 1) {
-        throw bad(
-            "max_concurrent_validations", Integer.toString(value), "a whole number of at least 1");
-      }
-      this.maxConcurrentValidations = value;
+      this.maxConcurrentValidations = atLeastOne("max_concurrent_validations", value);
       return this;
     }
 
@@ -772,11 +754,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code failover_failure_threshold}: consecutive failures that open a breaker, default 3. */
     public Builder failoverFailureThreshold(int value) {
-      if (value < 1) {
-        throw bad(
-            "failover_failure_threshold", Integer.toString(value), "a whole number of at least 1");
-      }
-      this.failoverFailureThreshold = value;
+      this.failoverFailureThreshold = atLeastOne("failover_failure_threshold", value);
       return this;
     }
 
@@ -838,10 +816,7 @@ public final class KeystoneAuthConfig {
 
     /** {@code memcache_pool_maxsize}: connections to each memcached server, default 2. */
     public Builder memcachePoolMaxsize(int value) {
-      if (value < 1) {
-        throw bad("memcache_pool_maxsize", Integer.toString(value), "a whole number of at least 1");
-      }
-      this.memcachePoolMaxsize = value;
+      this.memcachePoolMaxsize = atLeastOne("memcache_pool_maxsize", value);
       return this;
     }
 
@@ -858,14 +833,7 @@ public final class KeystoneAuthConfig {
      * {@code .}, {@code _} and {@code -}, at most 100; unique within the JVM.
      */
     public Builder metricsJmxName(String value) {
-      String name = nonBlank("metrics_jmx_name", value);
-      if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
-        throw bad(
-            "metrics_jmx_name",
-            value,
-            "at most 100 letters, digits, '.', '_' or '-' (a name unique within the JVM)");
-      }
-      this.metricsJmxName = name;
+      this.metricsJmxName = jmxName("metrics_jmx_name", value);
       return this;
     }
 
@@ -888,128 +856,69 @@ public final class KeystoneAuthConfig {
                 + secondsText(failoverOpen)
                 + ")");
       }
-      if ((certfile == null) != (keyfile == null)) {
+      TlsSettings tls = tls();
+      Credentials credentials = credentials();
+      return new KeystoneAuthConfig(this, authUrls, credentials, tls, sharedCache());
+    }
+
+    private TlsSettings tls() {
+      Path cert = certfile;
+      Path key = keyfile;
+      if (cert == null && key == null) {
+        return new TlsSettings(cafile, null, insecure);
+      }
+      if (cert == null || key == null) {
         throw new IllegalArgumentException(
-            certfile == null
+            cert == null
                 ? "keyfile is set but certfile is not"
                 : "certfile is set but keyfile is not");
       }
+      return new TlsSettings(cafile, new TlsSettings.ClientCertificate(cert, key), insecure);
+    }
+
+    private Credentials credentials() {
       if (authType == AuthType.PASSWORD) {
-        required("username", username);
-        required("password", password);
-        required("project_name", projectName);
-      } else {
-        required("application_credential_secret", applicationCredentialSecret);
-        if (applicationCredentialId == null
-            && (applicationCredentialName == null || username == null)) {
-          throw new IllegalArgumentException(
-              "auth_type v3applicationcredential needs application_credential_id, or"
-                  + " application_credential_name and username");
-        }
-        if (projectName != null || password != null) {
-          throw new IllegalArgumentException(
-              "auth_type v3applicationcredential takes no "
-                  + (projectName != null ? "project_name" : "password")
-                  + ": an application credential carries its own scope and secret");
-        }
+        String user = required("username", username);
+        String secret = required("password", password);
+        String project = required("project_name", projectName);
+        return new Credentials.Password(user, secret, userDomainName, project, projectDomainName);
       }
-      if (memcacheSecurityStrategy != MemcacheSecurityStrategy.NONE && memcacheSecretKey == null) {
+      String secret = required("application_credential_secret", applicationCredentialSecret);
+      if (applicationCredentialId == null
+          && (applicationCredentialName == null || username == null)) {
+        throw new IllegalArgumentException(
+            "auth_type v3applicationcredential needs application_credential_id, or"
+                + " application_credential_name and username");
+      }
+      if (projectName != null || password != null) {
+        throw new IllegalArgumentException(
+            "auth_type v3applicationcredential takes no "
+                + (projectName != null ? "project_name" : "password")
+                + ": an application credential carries its own scope and secret");
+      }
+      return new Credentials.ApplicationCredential(
+          applicationCredentialId, applicationCredentialName, username, userDomainName, secret);
+    }
+
+    private SharedCacheSettings sharedCache() {
+      String key = memcacheSecretKey;
+      if (memcacheSecurityStrategy != MemcacheSecurityStrategy.NONE && key == null) {
         throw new IllegalArgumentException(
             "memcache_secret_key is required when memcache_security_strategy is "
                 + memcacheSecurityStrategy.optionValue());
       }
-      return new KeystoneAuthConfig(this, authUrls);
-    }
-
-    private static InetSocketAddress hostPort(String option, String value) {
-      String trimmed = value.strip();
-      int colon = trimmed.lastIndexOf(':');
-      String host = colon < 0 ? "" : trimmed.substring(0, colon);
-      String port = colon < 0 ? "" : trimmed.substring(colon + 1);
-      if (host.startsWith("[") && host.endsWith("]")) {
-        host = host.substring(1, host.length() - 1);
-      } else if (host.contains(":")) {
-        host = ""; // an IPv6 address needs brackets
-      }
-      if (host.isBlank()
-          || !host.matches("[A-Za-z0-9.:_-]+")
-          || !port.matches("\\d{1,5}")
-          || Integer.parseInt(port) < 1
-          || Integer.parseInt(port) > 65_535) {
-        throw bad(option, value, "host:port entries such as 127.0.0.1:11211 or [::1]:11211");
-      }
-      return InetSocketAddress.createUnresolved(host, Integer.parseInt(port));
-    }
-
-    private static void required(String option, @Nullable String value) {
-      if (value == null) {
-        throw new IllegalArgumentException(option + " is required");
-      }
-    }
-
-    private static URI normalise(String option, String url) {
-      String trimmed = url.strip();
-      while (trimmed.endsWith("/")) {
-        trimmed = trimmed.substring(0, trimmed.length() - 1);
-      }
-      if (trimmed.toLowerCase(Locale.ROOT).endsWith("/v3")) {
-        trimmed = trimmed.substring(0, trimmed.length() - 3);
-      }
-      try {
-        URI uri = new URI(trimmed);
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https"))
-            || uri.getHost() == null
-            || uri.getQuery() != null
-            || uri.getFragment() != null) {
-          throw new URISyntaxException(trimmed, "not an http(s) URL");
-        }
-        return uri;
-      } catch (URISyntaxException e) {
-        throw bad(option, url, "an http(s) URL such as http://keystone.example.com:5000/v3");
-      }
-    }
-
-    private static Path readable(String option, String path) {
-      String trimmed = nonBlank(option, path);
-      try {
-        Path file = Path.of(trimmed);
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-          throw bad(option, path, "a readable file");
-        }
-        return file;
-      } catch (InvalidPathException e) {
-        throw bad(option, path, "a file path");
-      }
-    }
-
-    private static String nonBlank(String option, String value) {
-      return nonBlank(option, value, true);
-    }
-
-    private static String nonBlank(String option, String value, boolean echo) {
-      Objects.requireNonNull(value, option);
-      if (value.isBlank()) {
-        throw new IllegalArgumentException(
-            option + " must not be blank" + (echo ? " but was '" + value + "'" : ""));
-      }
-      return echo ? value.strip() : value;
-    }
-
-    private static Duration positive(String option, Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw bad(option, secondsText(value), "a positive number of seconds");
-      }
-      return value;
-    }
-
-    /** Seconds as an operator writes them: {@code 5}, {@code 1.5}. */
-    private static String secondsText(Duration value) {
-      return java.math.BigDecimal.valueOf(value.toMillis(), 3).stripTrailingZeros().toPlainString();
-    }
-
-    static IllegalArgumentException bad(String option, String value, String expected) {
-      return InitParameters.bad(option, value, expected);
+      SharedCacheSettings.Protection protection =
+          switch (memcacheSecurityStrategy) {
+            case NONE -> new SharedCacheSettings.Unprotected();
+            case MAC -> new SharedCacheSettings.Signed(required("memcache_secret_key", key));
+            case ENCRYPT -> new SharedCacheSettings.Encrypted(required("memcache_secret_key", key));
+          };
+      return new SharedCacheSettings(
+          memcachedServers,
+          protection,
+          memcacheSocketTimeout,
+          memcacheDeadRetry,
+          memcachePoolMaxsize);
     }
   }
 }

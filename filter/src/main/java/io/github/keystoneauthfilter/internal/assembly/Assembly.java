@@ -2,6 +2,8 @@ package io.github.keystoneauthfilter.internal.assembly;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
+import io.github.keystoneauthfilter.config.Credentials;
+import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.internal.cache.EntryProtection;
 import io.github.keystoneauthfilter.internal.cache.MemcachedStore;
 import io.github.keystoneauthfilter.internal.cache.SharedStore;
@@ -258,31 +260,24 @@ public final class Assembly {
   }
 
   private static EntryProtection protection(KeystoneAuthConfig settings) {
-    return switch (settings.memcacheSecurityStrategy()) {
-      case NONE -> EntryProtection.none();
-      case MAC ->
-          EntryProtection.of(
-              EntryProtection.Mode.MAC, Objects.requireNonNull(settings.memcacheSecretKey()));
-      case ENCRYPT ->
-          EntryProtection.of(
-              EntryProtection.Mode.ENCRYPT, Objects.requireNonNull(settings.memcacheSecretKey()));
-    };
+    SharedCacheSettings.Protection protection = settings.sharedCache().protection();
+    if (protection instanceof SharedCacheSettings.Signed signed) {
+      return EntryProtection.of(EntryProtection.Mode.MAC, signed.secretKey());
+    }
+    if (protection instanceof SharedCacheSettings.Encrypted encrypted) {
+      return EntryProtection.of(EntryProtection.Mode.ENCRYPT, encrypted.secretKey());
+    }
+    return EntryProtection.none();
   }
 
   private static ServiceCredentials credentials(KeystoneAuthConfig settings) {
-    if (settings.authType() == KeystoneAuthConfig.AuthType.APPLICATION_CREDENTIAL) {
+    Credentials credentials = settings.credentials();
+    if (credentials instanceof Credentials.ApplicationCredential a) {
       return new ServiceCredentials.ApplicationCredential(
-          settings.applicationCredentialId(),
-          settings.applicationCredentialName(),
-          settings.username(),
-          settings.userDomainName(),
-          Objects.requireNonNull(settings.applicationCredentialSecret()));
+          a.id(), a.name(), a.username(), a.userDomainName(), a.secret());
     }
+    Credentials.Password p = (Credentials.Password) credentials;
     return ServiceCredentials.password(
-        Objects.requireNonNull(settings.username()),
-        Objects.requireNonNull(settings.password()),
-        settings.userDomainName(),
-        Objects.requireNonNull(settings.projectName()),
-        settings.projectDomainName());
+        p.username(), p.password(), p.userDomainName(), p.projectName(), p.projectDomainName());
   }
 }

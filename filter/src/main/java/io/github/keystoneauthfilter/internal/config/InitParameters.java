@@ -10,12 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -156,6 +159,16 @@ public final class InitParameters {
           Map.entry("metrics_jmx_name", KeystoneAuthConfig.Builder::metricsJmxName));
 
   private InitParameters() {}
+
+  /**
+   * Every option name {@link #parse(Map)} accepts, {@code config_file} included, sorted: the one
+   * list the README's option table is checked against.
+   */
+  public static SortedSet<String> optionNames() {
+    SortedSet<String> names = new TreeSet<>(OPTIONS.keySet());
+    names.add(CONFIG_FILE);
+    return Collections.unmodifiableSortedSet(names);
+  }
 
   /**
    * Applies every option to a fresh builder, reading {@code config_file} first and substituting

@@ -1,0 +1,188 @@
+package io.github.keystoneauthfilter.internal.config;
+
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The checks behind {@link io.github.keystoneauthfilter.KeystoneAuthConfig.Builder}'s setters: each
+ * turns a value into its validated form or throws an {@link IllegalArgumentException} naming the
+ * option and (except for secrets) the value.
+ */
+public final class OptionChecks {
+  private OptionChecks() {}
+
+  /** {@code value} stripped; it must not be blank. The error echoes the value. */
+  public static String nonBlank(String option, String value) {
+    return nonBlank(option, value, true);
+  }
+
+  /**
+   * {@code value}, stripped when {@code echo}; it must not be blank.
+   *
+   * @param echo false for secrets: the value is kept as given and never put in the error
+   */
+  public static String nonBlank(String option, String value, boolean echo) {
+    Objects.requireNonNull(value, option);
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(
+          option + " must not be blank" + (echo ? " but was '" + value + "'" : ""));
+    }
+    return echo ? value.strip() : value;
+  }
+
+  /** {@code value}; an error saying {@code option is required} when it is null. */
+  public static String required(String option, @Nullable String value) {
+    if (value == null) {
+      throw new IllegalArgumentException(option + " is required");
+    }
+    return value;
+  }
+
+  /** {@code value}, which must be longer than zero. */
+  public static Duration positive(String option, Duration value) {
+    if (value.isNegative() || value.isZero()) {
+      throw InitParameters.bad(option, secondsText(value), "a positive number of seconds");
+    }
+    return value;
+  }
+
+  /** Seconds as an operator writes them: {@code 5}, {@code 1.5}. */
+  public static String secondsText(Duration value) {
+    return BigDecimal.valueOf(value.toMillis(), 3).stripTrailingZeros().toPlainString();
+  }
+
+  /** A Keystone root: http(s), a host, no query or fragment, without trailing {@code /} or v3. */
+  public static URI keystoneUrl(String option, String url) {
+    String trimmed = url.strip();
+    while (trimmed.endsWith("/")) {
+      trimmed = trimmed.substring(0, trimmed.length() - 1);
+    }
+    if (trimmed.toLowerCase(Locale.ROOT).endsWith("/v3")) {
+      trimmed = trimmed.substring(0, trimmed.length() - 3);
+    }
+    try {
+      URI uri = new URI(trimmed);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https"))
+          || uri.getHost() == null
+          || uri.getQuery() != null
+          || uri.getFragment() != null) {
+        throw new URISyntaxException(trimmed, "not an http(s) URL");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw InitParameters.bad(
+          option, url, "an http(s) URL such as http://keystone.example.com:5000/v3");
+    }
+  }
+
+  /** A regular file this process can read. */
+  public static Path readable(String option, String path) {
+    String trimmed = nonBlank(option, path);
+    try {
+      Path file = Path.of(trimmed);
+      if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+        throw InitParameters.bad(option, path, "a readable file");
+      }
+      return file;
+    } catch (InvalidPathException e) {
+      throw InitParameters.bad(option, path, "a file path");
+    }
+  }
+
+  /** {@code host:port} or {@code [v6]:port}, unresolved. */
+  public static InetSocketAddress hostPort(String option, String value) {
+    String trimmed = value.strip();
+    int colon = trimmed.lastIndexOf(':');
+    String host = colon < 0 ? "" : trimmed.substring(0, colon);
+    String port = colon < 0 ? "" : trimmed.substring(colon + 1);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    } else if (host.contains(":")) {
+      host = ""; // an IPv6 address needs brackets
+    }
+    if (host.isBlank()
+        || !host.matches("[A-Za-z0-9.:_-]+")
+        || !port.matches("\\d{1,5}")
+        || Integer.parseInt(port) < 1
+        || Integer.parseInt(port) > 65_535) {
+      throw InitParameters.bad(
+          option, value, "host:port entries such as 127.0.0.1:11211 or [::1]:11211");
+    }
+    return InetSocketAddress.createUnresolved(host, Integer.parseInt(port));
+  }
+
+  /** {@code value}, which must be at least 1. */
+  public static int atLeastOne(String option, int value) {
+    return (int) atLeastOne(option, (long) value);
+  }
+
+  /** {@code value}, which must be at least 1. */
+  public static long atLeastOne(String option, long value) {
+    if (value < 1) {
+      throw InitParameters.bad(option, Long.toString(value), "a whole number of at least 1");
+    }
+    return value;
+  }
+
+  /** An absolute URL with a host and no {@code "}, as sent in {@code WWW-Authenticate}. */
+  public static URI absoluteUrl(String option, String value) {
+    String trimmed = nonBlank(option, value);
+    try {
+      URI uri = new URI(trimmed);
+      if (!uri.isAbsolute() || uri.getHost() == null || trimmed.contains("\"")) {
+        throw new URISyntaxException(trimmed, "not an absolute http(s) URL");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw InitParameters.bad(
+          option, value, "an absolute URL such as https://keystone.example.com:5000");
+    }
+  }
+
+  /** Paths starting with {@code /}, optionally ending in {@code /*}, each stripped. */
+  public static List<String> excludedPathList(String option, List<String> paths) {
+    for (String path : paths) {
+      String p = path.strip();
+      if (!p.startsWith("/")
+          || (p.contains("*") && !(p.endsWith("/*") && p.indexOf('*') == p.length() - 1))) {
+        throw InitParameters.bad(
+            option,
+            path,
+            "paths starting with '/', optionally ending in '/*' (no other wildcards)");
+      }
+    }
+    return paths.stream().map(String::strip).toList();
+  }
+
+  /** At least one role name, none blank, each stripped. */
+  public static List<String> roleList(String option, List<String> roles) {
+    if (roles.isEmpty() || roles.stream().anyMatch(String::isBlank)) {
+      throw InitParameters.bad(
+          option, String.join(",", roles), "a comma-separated list of role names");
+    }
+    return roles.stream().map(String::strip).toList();
+  }
+
+  /** A JMX name part: 1 to 100 letters, digits, {@code .}, {@code _} or {@code -}. */
+  public static String jmxName(String option, String value) {
+    String name = nonBlank(option, value);
+    if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw InitParameters.bad(
+          option,
+          value,
+          "at most 100 letters, digits, '.', '_' or '-' (a name unique within the JVM)");
+    }
+    return name;
+  }
+}
