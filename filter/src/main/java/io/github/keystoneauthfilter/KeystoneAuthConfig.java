@@ -1,33 +1,16 @@
 package io.github.keystoneauthfilter;
 
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.absoluteUrl;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.atLeastOne;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.excludedPathList;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.hostPort;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.jmxName;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.keystoneUrl;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.nonBlank;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.positive;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.readable;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.required;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.roleList;
-import static io.github.keystoneauthfilter.internal.config.OptionChecks.secondsText;
-
 import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.FailoverSettings;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
 import io.github.keystoneauthfilter.config.TokenCacheSettings;
 import io.github.keystoneauthfilter.internal.config.InitParameters;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -97,7 +80,6 @@ public final class KeystoneAuthConfig {
 
   private final List<URI> authUrls;
   private final Credentials credentials;
-  private final String projectDomainName;
   private final URI wwwAuthenticateUri;
   private final boolean delayAuthDecision;
   private final TokenCacheSettings tokenCache;
@@ -117,15 +99,14 @@ public final class KeystoneAuthConfig {
   private final Clock clock;
   private final @Nullable String metricsJmxName;
 
-  private KeystoneAuthConfig(
-      Builder b,
+  KeystoneAuthConfig(
+      KeystoneAuthConfigBuilder b,
       List<URI> authUrls,
       Credentials credentials,
       TlsSettings tls,
       SharedCacheSettings sharedCache) {
     this.authUrls = List.copyOf(authUrls);
     this.credentials = credentials;
-    this.projectDomainName = b.projectDomainName;
     this.wwwAuthenticateUri = b.wwwAuthenticateUri != null ? b.wwwAuthenticateUri : authUrls.get(0);
     this.delayAuthDecision = b.delayAuthDecision;
     this.tokenCache =
@@ -158,8 +139,8 @@ public final class KeystoneAuthConfig {
   }
 
   /** A builder with every default set and nothing required filled in. */
-  public static Builder builder() {
-    return new Builder();
+  public static KeystoneAuthConfigBuilder builder() {
+    return new KeystoneAuthConfigBuilder();
   }
 
   /**
@@ -169,7 +150,7 @@ public final class KeystoneAuthConfig {
    *
    * @throws IllegalArgumentException naming the option and value of the first bad one
    */
-  public static Builder fromOptions(Map<String, String> options) {
+  public static KeystoneAuthConfigBuilder fromOptions(Map<String, String> options) {
     return InitParameters.parse(options);
   }
 
@@ -210,50 +191,6 @@ public final class KeystoneAuthConfig {
         : AuthType.APPLICATION_CREDENTIAL;
   }
 
-  /** The service user's name (with an application credential named by name: its owner). */
-  public @Nullable String username() {
-    return credentials instanceof Credentials.Password p
-        ? p.username()
-        : ((Credentials.ApplicationCredential) credentials).username();
-  }
-
-  /** The service user's password. Never log it. */
-  public @Nullable String password() {
-    return credentials instanceof Credentials.Password p ? p.password() : null;
-  }
-
-  /** The project the service token is scoped to (password login). */
-  public @Nullable String projectName() {
-    return credentials instanceof Credentials.Password p ? p.projectName() : null;
-  }
-
-  /** {@code application_credential_id}. */
-  public @Nullable String applicationCredentialId() {
-    return credentials instanceof Credentials.ApplicationCredential a ? a.id() : null;
-  }
-
-  /** {@code application_credential_name}. */
-  public @Nullable String applicationCredentialName() {
-    return credentials instanceof Credentials.ApplicationCredential a ? a.name() : null;
-  }
-
-  /** {@code application_credential_secret}. Never log it. */
-  public @Nullable String applicationCredentialSecret() {
-    return credentials instanceof Credentials.ApplicationCredential a ? a.secret() : null;
-  }
-
-  /** The service user's domain name. */
-  public String userDomainName() {
-    return credentials instanceof Credentials.Password p
-        ? p.userDomainName()
-        : ((Credentials.ApplicationCredential) credentials).userDomainName();
-  }
-
-  /** The service project's domain name. */
-  public String projectDomainName() {
-    return projectDomainName;
-  }
-
   /** The URI in {@code WWW-Authenticate: Keystone uri="…"}; the first auth_url if unset. */
   public URI wwwAuthenticateUri() {
     return wwwAuthenticateUri;
@@ -264,29 +201,9 @@ public final class KeystoneAuthConfig {
     return delayAuthDecision;
   }
 
-  /** The longest a valid identity is cached; zero disables the cache. */
-  public Duration tokenCacheTime() {
-    return tokenCache.time();
-  }
-
-  /** The most identities the cache keeps. */
-  public long tokenCacheMaxEntries() {
-    return tokenCache.maxEntries();
-  }
-
   /** Whether {@code X-Service-Catalog} is set (else Keystone is asked with {@code ?nocatalog}). */
   public boolean includeServiceCatalog() {
     return includeServiceCatalog;
-  }
-
-  /** How long an invalid answer is cached; zero caches none. */
-  public Duration invalidTokenCacheTime() {
-    return tokenCache.invalidTime();
-  }
-
-  /** The most invalid answers cached. */
-  public long invalidTokenCacheMaxEntries() {
-    return tokenCache.invalidMaxEntries();
   }
 
   /** Roles of which a service token must hold at least one. */
@@ -309,28 +226,6 @@ public final class KeystoneAuthConfig {
     return serviceType;
   }
 
-  /** {@code cafile}: PEM CA bundle trusted for Keystone's TLS certificates, or null (JVM's). */
-  public @Nullable Path cafile() {
-    return tls.cafile();
-  }
-
-  /** {@code certfile}: PEM client certificate (chain) presented to Keystone, or null. */
-  public @Nullable Path certfile() {
-    TlsSettings.ClientCertificate client = tls.clientCertificate();
-    return client == null ? null : client.certfile();
-  }
-
-  /** {@code keyfile}: PKCS#8 PEM private key of {@link #certfile()}, or null. */
-  public @Nullable Path keyfile() {
-    TlsSettings.ClientCertificate client = tls.clientCertificate();
-    return client == null ? null : client.keyfile();
-  }
-
-  /** {@code insecure}: whether Keystone's TLS certificate is not verified at all. */
-  public boolean insecure() {
-    return tls.insecure();
-  }
-
   /** The longest a connection attempt to Keystone may take. */
   public Duration httpConnectTimeout() {
     return httpConnectTimeout;
@@ -351,36 +246,6 @@ public final class KeystoneAuthConfig {
     return maxConcurrentValidations;
   }
 
-  /** The longest one request spends on Keystone across all endpoints. */
-  public Duration failoverDeadline() {
-    return failover.deadline();
-  }
-
-  /** Consecutive failures that open an endpoint's circuit breaker. */
-  public int failoverFailureThreshold() {
-    return failover.failureThreshold();
-  }
-
-  /** How long a breaker first stays open. */
-  public Duration failoverOpen() {
-    return failover.open();
-  }
-
-  /** The longest a breaker stays open after repeated openings. */
-  public Duration failoverMaxOpen() {
-    return failover.maxOpen();
-  }
-
-  /** Whether a 404 from one endpoint asks the next ones too before answering 401. */
-  public boolean failoverOnNotFound() {
-    return failover.onNotFound();
-  }
-
-  /** memcached servers of the shared token cache; empty when there is none. */
-  public List<InetSocketAddress> memcachedServers() {
-    return sharedCache.servers();
-  }
-
   /** How shared cache entries are protected. */
   public MemcacheSecurityStrategy memcacheSecurityStrategy() {
     SharedCacheSettings.Protection protection = sharedCache.protection();
@@ -392,24 +257,12 @@ public final class KeystoneAuthConfig {
         : MemcacheSecurityStrategy.NONE;
   }
 
-  /** The secret that signs and encrypts shared cache entries. Never log it. */
+  /**
+   * {@code memcache_secret_key} as set, whatever the strategy (the start-up log warns when it is
+   * set but unused); the key in use is in {@link #sharedCache()}'s protection. Never log it.
+   */
   public @Nullable String memcacheSecretKey() {
     return memcacheSecretKey;
-  }
-
-  /** The longest one memcached call may take. */
-  public Duration memcacheSocketTimeout() {
-    return sharedCache.socketTimeout();
-  }
-
-  /** How long a memcached server that failed is skipped. */
-  public Duration memcacheDeadRetry() {
-    return sharedCache.deadRetry();
-  }
-
-  /** Connections kept to each memcached server. */
-  public int memcachePoolMaxsize() {
-    return sharedCache.poolMaxsize();
   }
 
   /** The time source for breakers and the cache. */
@@ -426,13 +279,9 @@ public final class KeystoneAuthConfig {
   public String toString() {
     return "KeystoneAuthConfig[auth_url="
         + authUrls
-        + ", auth_type="
-        + authType().optionValue()
-        + ", username="
-        + username()
-        + ", project_name="
-        + projectName()
-        + ", password=***, delay_auth_decision="
+        + ", credentials="
+        + credentials
+        + ", delay_auth_decision="
         + delayAuthDecision
         + ", token_cache_time="
         + tokenCache.time().toSeconds()
@@ -485,440 +334,6 @@ public final class KeystoneAuthConfig {
     /** The value of the option, spelled as keystonemiddleware documents it. */
     public String optionValue() {
       return optionValue;
-    }
-  }
-
-  /**
-   * Builds a {@link KeystoneAuthConfig}. Setters named after the keystonemiddleware option they
-   * set. Not thread-safe.
-   */
-  public static final class Builder {
-    private final List<URI> authUrls = new ArrayList<>();
-    private @Nullable String username;
-    private @Nullable String password;
-    private @Nullable String projectName;
-    private AuthType authType = AuthType.PASSWORD;
-    private @Nullable String applicationCredentialId;
-    private @Nullable String applicationCredentialName;
-    private @Nullable String applicationCredentialSecret;
-    private String userDomainName = DEFAULT_DOMAIN_NAME;
-    private String projectDomainName = DEFAULT_DOMAIN_NAME;
-    private @Nullable URI wwwAuthenticateUri;
-    private boolean delayAuthDecision;
-    private Duration tokenCacheTime = DEFAULT_TOKEN_CACHE_TIME;
-    private long tokenCacheMaxEntries = DEFAULT_TOKEN_CACHE_MAX_ENTRIES;
-    private boolean includeServiceCatalog = true;
-    private Duration invalidTokenCacheTime = DEFAULT_INVALID_TOKEN_CACHE_TIME;
-    private long invalidTokenCacheMaxEntries = DEFAULT_INVALID_TOKEN_CACHE_MAX_ENTRIES;
-    private List<String> serviceTokenRoles = DEFAULT_SERVICE_TOKEN_ROLES;
-    private boolean serviceTokenRolesRequired = true;
-    private List<String> excludedPaths = List.of();
-    private @Nullable String serviceType;
-    private @Nullable Path cafile;
-    private @Nullable Path certfile;
-    private @Nullable Path keyfile;
-    private boolean insecure;
-    private Duration httpConnectTimeout = DEFAULT_HTTP_CONNECT_TIMEOUT;
-    private Duration httpRequestTimeout = DEFAULT_HTTP_REQUEST_TIMEOUT;
-    private int maxConnectionsPerEndpoint = DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT;
-    private int maxConcurrentValidations = DEFAULT_MAX_CONCURRENT_VALIDATIONS;
-    private Duration failoverDeadline = DEFAULT_FAILOVER_DEADLINE;
-    private int failoverFailureThreshold = DEFAULT_FAILOVER_FAILURE_THRESHOLD;
-    private Duration failoverOpen = DEFAULT_FAILOVER_OPEN;
-    private Duration failoverMaxOpen = DEFAULT_FAILOVER_MAX_OPEN;
-    private boolean failoverOnNotFound;
-    private List<InetSocketAddress> memcachedServers = List.of();
-    private MemcacheSecurityStrategy memcacheSecurityStrategy = MemcacheSecurityStrategy.NONE;
-    private @Nullable String memcacheSecretKey;
-    private Duration memcacheSocketTimeout = DEFAULT_MEMCACHE_SOCKET_TIMEOUT;
-    private Duration memcacheDeadRetry = DEFAULT_MEMCACHE_DEAD_RETRY;
-    private int memcachePoolMaxsize = DEFAULT_MEMCACHE_POOL_MAXSIZE;
-    private Clock clock = Clock.systemUTC();
-    private @Nullable String metricsJmxName;
-
-    private Builder() {}
-
-    /**
-     * {@code auth_url}: adds a Keystone endpoint; the first added is the primary. Accepts {@code
-     * http(s)://host:port[/path]}, with or without a trailing {@code /v3}.
-     *
-     * @throws IllegalArgumentException naming the option and the value if it is not such a URL
-     */
-    public Builder authUrl(String url) {
-      authUrls.add(keystoneUrl("auth_url", url));
-      return this;
-    }
-
-    /** {@code username}: the service user. Required. */
-    public Builder username(String value) {
-      this.username = nonBlank("username", value);
-      return this;
-    }
-
-    /** {@code password}: the service user's password. Required. */
-    public Builder password(String value) {
-      this.password = nonBlank("password", value, false);
-      return this;
-    }
-
-    /** {@code project_name}: the project the service token is scoped to. Required. */
-    public Builder projectName(String value) {
-      this.projectName = nonBlank("project_name", value);
-      return this;
-    }
-
-    /**
-     * {@code auth_type}: {@code password} (also {@code v3password}; the default) or {@code
-     * v3applicationcredential}.
-     */
-    public Builder authType(AuthType value) {
-      this.authType = Objects.requireNonNull(value, "auth_type");
-      return this;
-    }
-
-    /** {@code application_credential_id}: the credential to log in with. */
-    public Builder applicationCredentialId(String value) {
-      this.applicationCredentialId = nonBlank("application_credential_id", value);
-      return this;
-    }
-
-    /** {@code application_credential_name}: with {@code username}, instead of the id. */
-    public Builder applicationCredentialName(String value) {
-      this.applicationCredentialName = nonBlank("application_credential_name", value);
-      return this;
-    }
-
-    /** {@code application_credential_secret}: required with an application credential. */
-    public Builder applicationCredentialSecret(String value) {
-      this.applicationCredentialSecret = nonBlank("application_credential_secret", value, false);
-      return this;
-    }
-
-    /** {@code user_domain_name}, default {@value KeystoneAuthConfig#DEFAULT_DOMAIN_NAME}. */
-    public Builder userDomainName(String value) {
-      this.userDomainName = nonBlank("user_domain_name", value);
-      return this;
-    }
-
-    /** {@code project_domain_name}, default {@value KeystoneAuthConfig#DEFAULT_DOMAIN_NAME}. */
-    public Builder projectDomainName(String value) {
-      this.projectDomainName = nonBlank("project_domain_name", value);
-      return this;
-    }
-
-    /** {@code www_authenticate_uri}: sent in 401 answers; default the first {@code auth_url}. */
-    public Builder wwwAuthenticateUri(String value) {
-      this.wwwAuthenticateUri = absoluteUrl("www_authenticate_uri", value);
-      return this;
-    }
-
-    /** {@code delay_auth_decision}, default false. */
-    public Builder delayAuthDecision(boolean value) {
-      this.delayAuthDecision = value;
-      return this;
-    }
-
-    /**
-     * {@code token_cache_time}: how long a valid identity is cached (capped at the token's own
-     * expiry), default 300 s; zero or negative (keystonemiddleware's {@code -1}) disables caching.
-     */
-    public Builder tokenCacheTime(Duration value) {
-      this.tokenCacheTime = value.isNegative() ? Duration.ZERO : value;
-      return this;
-    }
-
-    /** {@code token_cache_max_entries}: the most identities cached, default 10,000; at least 1. */
-    public Builder tokenCacheMaxEntries(long value) {
-      this.tokenCacheMaxEntries = atLeastOne("token_cache_max_entries", value);
-      return this;
-    }
-
-    /** {@code include_service_catalog}, default true. */
-    public Builder includeServiceCatalog(boolean value) {
-      this.includeServiceCatalog = value;
-      return this;
-    }
-
-    /**
-     * {@code invalid_token_cache_time}: how long an invalid answer is cached, default 5 s; zero or
-     * negative caches none.
-     */
-    public Builder invalidTokenCacheTime(Duration value) {
-      this.invalidTokenCacheTime = value.isNegative() ? Duration.ZERO : value;
-      return this;
-    }
-
-    /** {@code invalid_token_cache_max_entries}: most invalid answers cached, default 10,000. */
-    public Builder invalidTokenCacheMaxEntries(long value) {
-      this.invalidTokenCacheMaxEntries = atLeastOne("invalid_token_cache_max_entries", value);
-      return this;
-    }
-
-    /** {@code service_token_roles}: a service token needs one of these roles, default service. */
-    public Builder serviceTokenRoles(List<String> roles) {
-      this.serviceTokenRoles = roleList("service_token_roles", roles);
-      return this;
-    }
-
-    /**
-     * {@code service_token_roles_required}, default true (keystonemiddleware 13.0): a service token
-     * without one of the roles is Invalid; if false it is Confirmed anyway (logged once) and the
-     * roles only decide {@code allow_expired}.
-     */
-    public Builder serviceTokenRolesRequired(boolean value) {
-      this.serviceTokenRolesRequired = value;
-      return this;
-    }
-
-    /**
-     * {@code excluded_paths}: paths (within the application, as the container decodes and
-     * normalises them) let through without a token. {@code /health} matches that path exactly;
-     * {@code /health/*} matches {@code /health} and everything below it, not {@code /healthz}.
-     * Identity headers are still stripped on these paths.
-     */
-    public Builder excludedPaths(List<String> paths) {
-      this.excludedPaths = excludedPathList("excluded_paths", paths);
-      return this;
-    }
-
-    /**
-     * {@code service_type}: this service's type in the catalog (e.g. {@code compute}). Needed to
-     * accept tokens of application credentials that have access rules; without it such tokens get
-     * 401, as in keystonemiddleware.
-     */
-    public Builder serviceType(String value) {
-      this.serviceType = nonBlank("service_type", value);
-      return this;
-    }
-
-    /** {@code cafile}: a readable PEM file of CA certificates that Keystone's TLS chains to. */
-    public Builder cafile(String path) {
-      this.cafile = readable("cafile", path);
-      return this;
-    }
-
-    /** {@code certfile}: a readable PEM client certificate (chain); needs {@code keyfile}. */
-    public Builder certfile(String path) {
-      this.certfile = readable("certfile", path);
-      return this;
-    }
-
-    /** {@code keyfile}: a readable unencrypted PKCS#8 PEM private key for {@code certfile}. */
-    public Builder keyfile(String path) {
-      this.keyfile = readable("keyfile", path);
-      return this;
-    }
-
-    /**
-     * {@code insecure}, default false: accept any TLS certificate from Keystone. For tests only;
-     * logged as a warning at start.
-     */
-    public Builder insecure(boolean value) {
-      this.insecure = value;
-      return this;
-    }
-
-    /** {@code http_connect_timeout}, default 2 s; must be positive. */
-    public Builder httpConnectTimeout(Duration value) {
-      this.httpConnectTimeout = positive("http_connect_timeout", value);
-      return this;
-    }
-
-    /** {@code http_request_timeout}: the longest wait for one answer, default 5 s; positive. */
-    public Builder httpRequestTimeout(Duration value) {
-      this.httpRequestTimeout = positive("http_request_timeout", value);
-      return this;
-    }
-
-    /** {@code http_max_connections_per_endpoint}: pooled connections, default 32; at least 1. */
-    public Builder maxConnectionsPerEndpoint(int value) {
-      this.maxConnectionsPerEndpoint = atLeastOne("http_max_connections_per_endpoint", value);
-      return this;
-    }
-
-    /**
-     * {@code max_concurrent_validations}: the most token validations in flight to Keystone at once,
-     * default 64; a request beyond it gets 503 with {@code Retry-After: 1} at once instead of
-     * queueing. Cache hits and requests sharing an in-flight validation do not count.
-     */
-    public Builder maxConcurrentValidations(int value) {
-      this.maxConcurrentValidations = atLeastOne("max_concurrent_validations", value);
-      return this;
-    }
-
-    /** {@code failover_deadline}: the longest one request spends on Keystone, default 10 s. */
-    public Builder failoverDeadline(Duration value) {
-      this.failoverDeadline = positive("failover_deadline", value);
-      return this;
-    }
-
-    /** {@code failover_failure_threshold}: consecutive failures that open a breaker, default 3. */
-    public Builder failoverFailureThreshold(int value) {
-      this.failoverFailureThreshold = atLeastOne("failover_failure_threshold", value);
-      return this;
-    }
-
-    /** {@code failover_open_seconds}: how long a breaker first stays open, default 5 s. */
-    public Builder failoverOpen(Duration value) {
-      this.failoverOpen = positive("failover_open_seconds", value);
-      return this;
-    }
-
-    /** {@code failover_max_open_seconds}: the longest a breaker stays open, default 60 s. */
-    public Builder failoverMaxOpen(Duration value) {
-      this.failoverMaxOpen = positive("failover_max_open_seconds", value);
-      return this;
-    }
-
-    /** {@code failover_on_not_found}: ask the next endpoints after a 404, default false. */
-    public Builder failoverOnNotFound(boolean value) {
-      this.failoverOnNotFound = value;
-      return this;
-    }
-
-    /**
-     * {@code memcached_servers}: {@code host:port} of each memcached server of the shared token
-     * cache ({@code [::1]:11211} for IPv6). Unset (the default): no shared cache, each instance
-     * validates on its own. The port is required.
-     */
-    public Builder memcachedServers(List<String> servers) {
-      List<InetSocketAddress> parsed = new ArrayList<>();
-      for (String server : servers) {
-        parsed.add(hostPort("memcached_servers", server));
-      }
-      this.memcachedServers = List.copyOf(parsed);
-      return this;
-    }
-
-    /** {@code memcache_security_strategy}, default {@code None}. */
-    public Builder memcacheSecurityStrategy(MemcacheSecurityStrategy value) {
-      this.memcacheSecurityStrategy = Objects.requireNonNull(value, "memcache_security_strategy");
-      return this;
-    }
-
-    /** {@code memcache_secret_key}: required with the MAC and ENCRYPT strategies. */
-    public Builder memcacheSecretKey(String value) {
-      this.memcacheSecretKey = nonBlank("memcache_secret_key", value, false);
-      return this;
-    }
-
-    /** {@code memcache_pool_socket_timeout}: the longest one memcached call takes, default 1 s. */
-    public Builder memcacheSocketTimeout(Duration value) {
-      this.memcacheSocketTimeout = positive("memcache_pool_socket_timeout", value);
-      return this;
-    }
-
-    /** {@code memcache_pool_dead_retry}: how long a failed memcached is skipped, default 300 s. */
-    public Builder memcacheDeadRetry(Duration value) {
-      this.memcacheDeadRetry = positive("memcache_pool_dead_retry", value);
-      return this;
-    }
-
-    /** {@code memcache_pool_maxsize}: connections to each memcached server, default 2. */
-    public Builder memcachePoolMaxsize(int value) {
-      this.memcachePoolMaxsize = atLeastOne("memcache_pool_maxsize", value);
-      return this;
-    }
-
-    /** The time source for breakers and the cache; tests pass a fake. */
-    public Builder clock(Clock value) {
-      this.clock = Objects.requireNonNull(value, "clock");
-      return this;
-    }
-
-    /**
-     * {@code metrics_jmx_name}: registers the filter's metrics as read-only MXBeans in the platform
-     * MBean server, {@code io.github.keystoneauthfilter:type=KeystoneAuthFilter,name=<value>} plus
-     * one per endpoint, removed on {@code destroy()}; unset (the default): no JMX. Letters, digits,
-     * {@code .}, {@code _} and {@code -}, at most 100; unique within the JVM.
-     */
-    public Builder metricsJmxName(String value) {
-      this.metricsJmxName = jmxName("metrics_jmx_name", value);
-      return this;
-    }
-
-    /**
-     * Builds the settings.
-     *
-     * @throws IllegalArgumentException naming the first required option that is missing, or a
-     *     combination that cannot work
-     */
-    public KeystoneAuthConfig build() {
-      if (authUrls.isEmpty()) {
-        throw new IllegalArgumentException(
-            "auth_url is required: a comma-separated list of Keystone URLs, primary first");
-      }
-      if (failoverMaxOpen.compareTo(failoverOpen) < 0) {
-        throw new IllegalArgumentException(
-            "failover_max_open_seconds ("
-                + secondsText(failoverMaxOpen)
-                + ") must not be less than failover_open_seconds ("
-                + secondsText(failoverOpen)
-                + ")");
-      }
-      TlsSettings tls = tls();
-      Credentials credentials = credentials();
-      return new KeystoneAuthConfig(this, authUrls, credentials, tls, sharedCache());
-    }
-
-    private TlsSettings tls() {
-      Path cert = certfile;
-      Path key = keyfile;
-      if (cert == null && key == null) {
-        return new TlsSettings(cafile, null, insecure);
-      }
-      if (cert == null || key == null) {
-        throw new IllegalArgumentException(
-            cert == null
-                ? "keyfile is set but certfile is not"
-                : "certfile is set but keyfile is not");
-      }
-      return new TlsSettings(cafile, new TlsSettings.ClientCertificate(cert, key), insecure);
-    }
-
-    private Credentials credentials() {
-      if (authType == AuthType.PASSWORD) {
-        String user = required("username", username);
-        String secret = required("password", password);
-        String project = required("project_name", projectName);
-        return new Credentials.Password(user, secret, userDomainName, project, projectDomainName);
-      }
-      String secret = required("application_credential_secret", applicationCredentialSecret);
-      if (applicationCredentialId == null
-          && (applicationCredentialName == null || username == null)) {
-        throw new IllegalArgumentException(
-            "auth_type v3applicationcredential needs application_credential_id, or"
-                + " application_credential_name and username");
-      }
-      if (projectName != null || password != null) {
-        throw new IllegalArgumentException(
-            "auth_type v3applicationcredential takes no "
-                + (projectName != null ? "project_name" : "password")
-                + ": an application credential carries its own scope and secret");
-      }
-      return new Credentials.ApplicationCredential(
-          applicationCredentialId, applicationCredentialName, username, userDomainName, secret);
-    }
-
-    private SharedCacheSettings sharedCache() {
-      String key = memcacheSecretKey;
-      if (memcacheSecurityStrategy != MemcacheSecurityStrategy.NONE && key == null) {
-        throw new IllegalArgumentException(
-            "memcache_secret_key is required when memcache_security_strategy is "
-                + memcacheSecurityStrategy.optionValue());
-      }
-      SharedCacheSettings.Protection protection =
-          switch (memcacheSecurityStrategy) {
-            case NONE -> new SharedCacheSettings.Unprotected();
-            case MAC -> new SharedCacheSettings.Signed(required("memcache_secret_key", key));
-            case ENCRYPT -> new SharedCacheSettings.Encrypted(required("memcache_secret_key", key));
-          };
-      return new SharedCacheSettings(
-          memcachedServers,
-          protection,
-          memcacheSocketTimeout,
-          memcacheDeadRetry,
-          memcachePoolMaxsize);
     }
   }
 }

@@ -54,7 +54,7 @@ class JmxMetricsTest {
     site2.close();
   }
 
-  private KeystoneAuthConfig.Builder config(String jmxName) {
+  private KeystoneAuthConfigBuilder config(String jmxName) {
     return KeystoneAuthConfig.builder()
         .authUrl(site1.uri().toString())
         .authUrl(site2.uri().toString())

@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter;
 
+import static io.github.keystoneauthfilter.testing.ConfigReads.passwordLogin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class KeystoneAuthConfigTest {
   private static final String PASSWORD = "s3cr3t-Passw0rd";
 
-  private static KeystoneAuthConfig.Builder complete() {
+  private static KeystoneAuthConfigBuilder complete() {
     return KeystoneAuthConfig.builder()
         .authUrl("http://keystone-a:5000/v3")
         .username("nova")
@@ -36,7 +37,7 @@ class KeystoneAuthConfigTest {
 
   @Test
   void buildWhenNoAuthUrlThenFailsNamingAuthUrl() {
-    KeystoneAuthConfig.Builder builder =
+    KeystoneAuthConfigBuilder builder =
         KeystoneAuthConfig.builder().username("nova").password(PASSWORD).projectName("service");
 
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
@@ -123,7 +124,7 @@ class KeystoneAuthConfigTest {
 
   @Test
   void buildWhenNoUsernameThenFailsNamingUsername() {
-    KeystoneAuthConfig.Builder builder =
+    KeystoneAuthConfigBuilder builder =
         KeystoneAuthConfig.builder()
             .authUrl("http://a:5000")
             .password(PASSWORD)
@@ -136,7 +137,7 @@ class KeystoneAuthConfigTest {
 
   @Test
   void buildWhenNoPasswordThenFailsNamingPassword() {
-    KeystoneAuthConfig.Builder builder =
+    KeystoneAuthConfigBuilder builder =
         KeystoneAuthConfig.builder().authUrl("http://a:5000").username("nova").projectName("p");
 
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
@@ -146,7 +147,7 @@ class KeystoneAuthConfigTest {
 
   @Test
   void buildWhenNoProjectNameThenFailsNamingProjectName() {
-    KeystoneAuthConfig.Builder builder =
+    KeystoneAuthConfigBuilder builder =
         KeystoneAuthConfig.builder().authUrl("http://a:5000").username("nova").password(PASSWORD);
 
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
@@ -177,14 +178,14 @@ class KeystoneAuthConfigTest {
   void passwordWhenSurroundedByWhitespaceThenKeptVerbatim() {
     KeystoneAuthConfig config = complete().password(" pass word ").build();
 
-    assertEquals(" pass word ", config.password());
+    assertEquals(" pass word ", passwordLogin(config).password());
   }
 
   @Test
   void tokenCacheTimeWhenNegativeThenZero() {
     KeystoneAuthConfig config = complete().tokenCacheTime(Duration.ofSeconds(-1)).build();
 
-    assertEquals(Duration.ZERO, config.tokenCacheTime());
+    assertEquals(Duration.ZERO, config.tokenCache().time());
   }
 
   @Test
@@ -219,7 +220,7 @@ class KeystoneAuthConfigTest {
 
   @Test
   void buildWhenMaxOpenShorterThanOpenThenFailsNamingBothOptions() {
-    KeystoneAuthConfig.Builder builder =
+    KeystoneAuthConfigBuilder builder =
         complete().failoverOpen(Duration.ofSeconds(30)).failoverMaxOpen(Duration.ofSeconds(10));
 
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
@@ -236,7 +237,7 @@ class KeystoneAuthConfigTest {
             .failoverMaxOpen(Duration.ofSeconds(30))
             .build();
 
-    assertEquals(Duration.ofSeconds(30), config.failoverMaxOpen());
+    assertEquals(Duration.ofSeconds(30), config.failover().maxOpen());
   }
 
   @Test
@@ -263,39 +264,39 @@ class KeystoneAuthConfigTest {
     // Literally the "default" column of README.md's Configuration table (not the DEFAULT_*
     // constants, which would agree with the code whatever it did).
     assertEquals(KeystoneAuthConfig.AuthType.PASSWORD, config.authType());
-    assertEquals("Default", config.userDomainName());
-    assertEquals("Default", config.projectDomainName());
+    assertEquals("Default", passwordLogin(config).userDomainName());
+    assertEquals("Default", passwordLogin(config).projectDomainName());
     assertEquals(URI.create("http://keystone-a:5000"), config.wwwAuthenticateUri());
     assertFalse(config.delayAuthDecision());
-    assertEquals(Duration.ofSeconds(300), config.tokenCacheTime());
-    assertEquals(10_000, config.tokenCacheMaxEntries());
-    assertEquals(Duration.ofSeconds(5), config.invalidTokenCacheTime());
-    assertEquals(10_000, config.invalidTokenCacheMaxEntries());
+    assertEquals(Duration.ofSeconds(300), config.tokenCache().time());
+    assertEquals(10_000, config.tokenCache().maxEntries());
+    assertEquals(Duration.ofSeconds(5), config.tokenCache().invalidTime());
+    assertEquals(10_000, config.tokenCache().invalidMaxEntries());
     assertTrue(config.includeServiceCatalog());
     assertEquals(List.of("service"), config.serviceTokenRoles());
     assertTrue(config.serviceTokenRolesRequired());
     assertNull(config.serviceType());
     assertEquals(List.of(), config.excludedPaths());
-    assertNull(config.cafile());
-    assertNull(config.certfile());
-    assertNull(config.keyfile());
-    assertFalse(config.insecure());
+    assertNull(config.tls().cafile());
+    assertNull(config.tls().clientCertificate());
+
+    assertFalse(config.tls().insecure());
     assertEquals(Duration.ofSeconds(2), config.httpConnectTimeout());
     assertEquals(Duration.ofSeconds(5), config.httpRequestTimeout());
     assertEquals(32, config.maxConnectionsPerEndpoint());
     assertEquals(64, config.maxConcurrentValidations());
-    assertEquals(Duration.ofSeconds(10), config.failoverDeadline());
-    assertEquals(3, config.failoverFailureThreshold());
-    assertEquals(Duration.ofSeconds(5), config.failoverOpen());
-    assertEquals(Duration.ofSeconds(60), config.failoverMaxOpen());
-    assertFalse(config.failoverOnNotFound());
-    assertEquals(List.of(), config.memcachedServers());
+    assertEquals(Duration.ofSeconds(10), config.failover().deadline());
+    assertEquals(3, config.failover().failureThreshold());
+    assertEquals(Duration.ofSeconds(5), config.failover().open());
+    assertEquals(Duration.ofSeconds(60), config.failover().maxOpen());
+    assertFalse(config.failover().onNotFound());
+    assertEquals(List.of(), config.sharedCache().servers());
     assertEquals(
         KeystoneAuthConfig.MemcacheSecurityStrategy.NONE, config.memcacheSecurityStrategy());
     assertNull(config.memcacheSecretKey());
-    assertEquals(Duration.ofSeconds(1), config.memcacheSocketTimeout());
-    assertEquals(Duration.ofSeconds(300), config.memcacheDeadRetry());
-    assertEquals(2, config.memcachePoolMaxsize());
+    assertEquals(Duration.ofSeconds(1), config.sharedCache().socketTimeout());
+    assertEquals(Duration.ofSeconds(300), config.sharedCache().deadRetry());
+    assertEquals(2, config.sharedCache().poolMaxsize());
     assertNull(config.metricsJmxName());
   }
 

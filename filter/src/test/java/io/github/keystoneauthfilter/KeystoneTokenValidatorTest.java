@@ -40,7 +40,7 @@ class KeystoneTokenValidatorTest {
     site.close();
   }
 
-  private KeystoneTokenValidator start(UnaryOperator<KeystoneAuthConfig.Builder> options) {
+  private KeystoneTokenValidator start(UnaryOperator<KeystoneAuthConfigBuilder> options) {
     validator =
         KeystoneTokenValidator.create(
             options

@@ -44,12 +44,12 @@ class MemcacheOptionsTest {
   @Test
   void defaults_noSharedCache() {
     KeystoneAuthConfig config = parse();
-    assertTrue(config.memcachedServers().isEmpty());
+    assertTrue(config.sharedCache().servers().isEmpty());
     assertEquals(MemcacheSecurityStrategy.NONE, config.memcacheSecurityStrategy());
     assertNull(config.memcacheSecretKey());
-    assertEquals(Duration.ofSeconds(1), config.memcacheSocketTimeout());
-    assertEquals(Duration.ofSeconds(300), config.memcacheDeadRetry());
-    assertEquals(2, config.memcachePoolMaxsize());
+    assertEquals(Duration.ofSeconds(1), config.sharedCache().socketTimeout());
+    assertEquals(Duration.ofSeconds(300), config.sharedCache().deadRetry());
+    assertEquals(2, config.sharedCache().poolMaxsize());
   }
 
   @Test
@@ -61,8 +61,8 @@ class MemcacheOptionsTest {
             InetSocketAddress.createUnresolved("127.0.0.1", 11211),
             InetSocketAddress.createUnresolved("cache.example.com", 11212),
             InetSocketAddress.createUnresolved("::1", 11213)),
-        config.memcachedServers());
-    assertEquals(1, parse("memcache_servers", "127.0.0.1:11211").memcachedServers().size());
+        config.sharedCache().servers());
+    assertEquals(1, parse("memcache_servers", "127.0.0.1:11211").sharedCache().servers().size());
   }
 
   @ParameterizedTest
@@ -142,9 +142,9 @@ class MemcacheOptionsTest {
             "memcache_pool_socket_timeout", "0.25",
             "memcache_pool_dead_retry", "30",
             "memcache_pool_maxsize", "4");
-    assertEquals(Duration.ofMillis(250), config.memcacheSocketTimeout());
-    assertEquals(Duration.ofSeconds(30), config.memcacheDeadRetry());
-    assertEquals(4, config.memcachePoolMaxsize());
+    assertEquals(Duration.ofMillis(250), config.sharedCache().socketTimeout());
+    assertEquals(Duration.ofSeconds(30), config.sharedCache().deadRetry());
+    assertEquals(4, config.sharedCache().poolMaxsize());
     assertEquals(
         "memcache_pool_socket_timeout must be a positive number of seconds such as 5 or 0.5 but"
             + " was '0'",

@@ -35,7 +35,7 @@ class MetricsTest {
     site2.close();
   }
 
-  private KeystoneAuthConfig.Builder config() {
+  private KeystoneAuthConfigBuilder config() {
     return KeystoneAuthConfig.builder()
         .authUrl(site1.uri().toString())
         .authUrl(site2.uri() + "/v3")
@@ -46,7 +46,7 @@ class MetricsTest {
         .httpRequestTimeout(Duration.ofMillis(500));
   }
 
-  private KeystoneAuthFilter start(KeystoneAuthConfig.Builder config) throws Exception {
+  private KeystoneAuthFilter start(KeystoneAuthConfigBuilder config) throws Exception {
     KeystoneAuthFilter filter = new KeystoneAuthFilter(config.build());
     harness = FilterHarness.start(filter);
     return filter;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneClient;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneHttp;
-import io.github.keystoneauthfilter.internal.keystone.ServiceCredentials;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
@@ -77,11 +77,10 @@ class SecretStringFormsTest {
     assertHidden(AuthToken.of(token).toString(), token);
     assertHidden(AuthToken.of(token).allowingExpired().toString(), token);
     assertHidden(
-        ServiceCredentials.password("svc", PASSWORD, "Default", "service", "Default").toString(),
+        new Credentials.Password("svc", PASSWORD, "Default", "service", "Default").toString(),
         token);
     assertHidden(
-        new ServiceCredentials.ApplicationCredential("id", null, null, "Default", PASSWORD)
-            .toString(),
+        new Credentials.ApplicationCredential("id", null, null, "Default", PASSWORD).toString(),
         token);
   }
 
@@ -170,7 +169,7 @@ class SecretStringFormsTest {
                 site.uri(),
                 http,
                 new ObjectMapper(),
-                ServiceCredentials.password("svc", PASSWORD, "Default", "service", "Default"),
+                new Credentials.Password("svc", PASSWORD, "Default", "service", "Default"),
                 true,
                 Duration.ofMillis(500),
                 Duration.ofMillis(500),

@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.benchmarks;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
+import io.github.keystoneauthfilter.KeystoneAuthConfigBuilder;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
@@ -40,7 +41,7 @@ final class Harness {
    * @param settings changes to the default configuration (cache time, catalog, ...)
    */
   static KeystoneAuthFilter filter(
-      FakeKeystone keystone, UnaryOperator<KeystoneAuthConfig.Builder> settings)
+      FakeKeystone keystone, UnaryOperator<KeystoneAuthConfigBuilder> settings)
       throws ServletException {
     KeystoneAuthConfig config =
         settings

@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.config;
 
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,6 +26,15 @@ public sealed interface Credentials {
       String projectName,
       String projectDomainName)
       implements Credentials {
+    /** Checks every field is present. */
+    public Password {
+      Objects.requireNonNull(username, "username");
+      Objects.requireNonNull(password, "password");
+      Objects.requireNonNull(userDomainName, "userDomainName");
+      Objects.requireNonNull(projectName, "projectName");
+      Objects.requireNonNull(projectDomainName, "projectDomainName");
+    }
+
     @Override
     public String toString() {
       return "Password[username="
@@ -56,6 +66,16 @@ public sealed interface Credentials {
       String userDomainName,
       String secret)
       implements Credentials {
+    /** Checks there is a secret, and an id or a name with its owner. */
+    public ApplicationCredential {
+      Objects.requireNonNull(userDomainName, "userDomainName");
+      Objects.requireNonNull(secret, "secret");
+      if (id == null && (name == null || username == null)) {
+        throw new IllegalArgumentException(
+            "an application credential needs an id, or a name and its owner's username");
+      }
+    }
+
     @Override
     public String toString() {
       return "ApplicationCredential[id="

@@ -83,7 +83,7 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
           e);
     }
     FilterMetrics metrics = FilterMetrics.of(owner);
-    boolean shared = !settings.get().memcachedServers().isEmpty();
+    boolean shared = !settings.get().sharedCache().servers().isEmpty();
     for (Counter counter : Counter.values()) {
       if (counter.group() != Counter.Group.SHARED_CACHE || shared) {
         register(registry, counter, metrics);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
+import io.github.keystoneauthfilter.KeystoneAuthConfigBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -15,14 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What {@link KeystoneAuthConfig.Builder#build()} returns, grouped and typed. */
+/** What {@link KeystoneAuthConfigBuilder#build()} returns, grouped and typed. */
 @Timeout(30)
 class ConfigGroupsTest {
   private static final String PASSWORD = "pw-Xq93-never-shown";
   private static final String SECRET = "ac-secret-Zr71-never-shown";
   private static final String MEMCACHE_KEY = "mc-key-Lp20-never-shown";
 
-  private static KeystoneAuthConfig.Builder password() {
+  private static KeystoneAuthConfigBuilder password() {
     return KeystoneAuthConfig.builder()
         .authUrl("http://127.0.0.1:5000/v3")
         .username("nova")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
 import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
+import io.github.keystoneauthfilter.config.TlsSettings;
 import io.github.keystoneauthfilter.internal.cache.EntryProtection;
 import io.github.keystoneauthfilter.internal.cache.MemcachedStore;
 import io.github.keystoneauthfilter.internal.cache.SharedStore;
@@ -15,7 +16,6 @@ import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneClient;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneHttp;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneTls;
-import io.github.keystoneauthfilter.internal.keystone.ServiceCredentials;
 import io.github.keystoneauthfilter.internal.log.Loggers;
 import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.github.keystoneauthfilter.internal.metrics.JmxMetrics;
@@ -94,11 +94,11 @@ public final class Assembly {
   private TokenCache tokenCache() {
     return new TokenCache(
         sharedCacheOrKeystone(),
-        settings.tokenCacheTime(),
-        settings.tokenCacheMaxEntries(),
-        settings.invalidTokenCacheTime(),
-        settings.invalidTokenCacheMaxEntries(),
-        settings.failoverDeadline(),
+        settings.tokenCache().time(),
+        settings.tokenCache().maxEntries(),
+        settings.tokenCache().invalidTime(),
+        settings.tokenCache().invalidMaxEntries(),
+        settings.failover().deadline(),
         settings.clock());
   }
 
@@ -115,7 +115,7 @@ public final class Assembly {
             keystone,
             memcached,
             protection(settings),
-            settings.tokenCacheTime(),
+            settings.tokenCache().time(),
             settings.includeServiceCatalog(),
             mapper,
             settings.clock());
@@ -133,7 +133,7 @@ public final class Assembly {
   /** Then the endpoints, in the configured order, each behind its circuit breaker. */
   private EndpointPool endpointPool() {
     Client client = http();
-    ServiceCredentials credentials = credentials(settings);
+    Credentials credentials = settings.credentials();
     List<EndpointPool.Member> members = new ArrayList<>();
     for (URI url : settings.authUrls()) {
       members.add(new EndpointPool.Member(keystoneClient(url, client, credentials), breaker(url)));
@@ -141,8 +141,8 @@ public final class Assembly {
     EndpointPool endpoints =
         new EndpointPool(
             members,
-            settings.failoverDeadline(),
-            settings.failoverOnNotFound(),
+            settings.failover().deadline(),
+            settings.failover().onNotFound(),
             settings.clock(),
             System::nanoTime);
     this.pool = endpoints;
@@ -152,17 +152,17 @@ public final class Assembly {
   private CircuitBreaker breaker(URI url) {
     return new CircuitBreaker(
         url,
-        settings.failoverFailureThreshold(),
-        settings.failoverOpen(),
-        settings.failoverMaxOpen(),
+        settings.failover().failureThreshold(),
+        settings.failover().open(),
+        settings.failover().maxOpen(),
         // Every Keystone call ends within the deadline: a probe silent past it was lost.
-        settings.failoverDeadline(),
+        settings.failover().deadline(),
         settings.clock(),
         () -> ThreadLocalRandom.current().nextDouble());
   }
 
   /** One endpoint: service login and token validation at {@code url}. */
-  private KeystoneClient keystoneClient(URI url, Client client, ServiceCredentials credentials) {
+  private KeystoneClient keystoneClient(URI url, Client client, Credentials credentials) {
     return new KeystoneClient(
         url,
         client,
@@ -176,24 +176,29 @@ public final class Assembly {
 
   /** Last: the HTTP client (bounded pool, time limits, TLS) under every endpoint. */
   private Client http() {
-    if (settings.insecure()) {
+    if (settings.tls().insecure()) {
       LOG.log(
           Level.WARNING,
           "insecure=true: Keystone''s TLS certificates are NOT verified; anyone on the path to"
               + " {0} can impersonate Keystone and forge identities. Use cafile instead.",
           settings.authUrls());
     }
-    Client client =
+    TlsSettings tls = settings.tls();
+    TlsSettings.ClientCertificate client = tls.clientCertificate();
+    Client http =
         KeystoneHttp.create(
             settings.maxConnectionsPerEndpoint(),
             settings.authUrls().size(),
             settings.httpConnectTimeout(),
             settings.httpRequestTimeout(),
             KeystoneTls.context(
-                settings.cafile(), settings.certfile(), settings.keyfile(), settings.insecure()),
-            settings.insecure());
-    this.http = client;
-    return client;
+                tls.cafile(),
+                client == null ? null : client.certfile(),
+                client == null ? null : client.keyfile(),
+                tls.insecure()),
+            tls.insecure());
+    this.http = http;
+    return http;
   }
 
   /** Closes what a failed {@link #build} had built, innermost last. */
@@ -216,7 +221,7 @@ public final class Assembly {
   private static @Nullable SharedStore sharedStore(KeystoneAuthConfig settings) {
     boolean strategySet =
         settings.memcacheSecurityStrategy() != KeystoneAuthConfig.MemcacheSecurityStrategy.NONE;
-    if (settings.memcachedServers().isEmpty()) {
+    if (settings.sharedCache().servers().isEmpty()) {
       if (strategySet) {
         LOG.log(
             Level.WARNING,
@@ -226,7 +231,7 @@ public final class Assembly {
       }
       return null;
     }
-    if (settings.tokenCacheTime().isZero()) {
+    if (settings.tokenCache().time().isZero()) {
       LOG.log(
           Level.WARNING,
           "memcached_servers is set but token_cache_time is not positive: nothing is cached, so"
@@ -241,22 +246,22 @@ public final class Assembly {
               + (settings.memcacheSecretKey() != null
                   ? " (memcache_secret_key is set but unused)"
                   : ""),
-          settings.memcachedServers());
+          settings.sharedCache().servers());
     }
     List<InetSocketAddress> resolved = new ArrayList<>();
-    for (InetSocketAddress server : settings.memcachedServers()) {
+    for (InetSocketAddress server : settings.sharedCache().servers()) {
       resolved.add(new InetSocketAddress(server.getHostString(), server.getPort()));
     }
     LOG.log(
         Level.INFO,
         "shared token cache on memcached {0}, memcache_security_strategy={1}",
-        settings.memcachedServers(),
+        settings.sharedCache().servers(),
         settings.memcacheSecurityStrategy().optionValue());
     return new MemcachedStore(
         resolved,
-        settings.memcacheSocketTimeout(),
-        settings.memcacheDeadRetry(),
-        settings.memcachePoolMaxsize());
+        settings.sharedCache().socketTimeout(),
+        settings.sharedCache().deadRetry(),
+        settings.sharedCache().poolMaxsize());
   }
 
   private static EntryProtection protection(KeystoneAuthConfig settings) {
@@ -268,16 +273,5 @@ public final class Assembly {
       return EntryProtection.of(EntryProtection.Mode.ENCRYPT, encrypted.secretKey());
     }
     return EntryProtection.none();
-  }
-
-  private static ServiceCredentials credentials(KeystoneAuthConfig settings) {
-    Credentials credentials = settings.credentials();
-    if (credentials instanceof Credentials.ApplicationCredential a) {
-      return new ServiceCredentials.ApplicationCredential(
-          a.id(), a.name(), a.username(), a.userDomainName(), a.secret());
-    }
-    Credentials.Password p = (Credentials.Password) credentials;
-    return ServiceCredentials.password(
-        p.username(), p.password(), p.userDomainName(), p.projectName(), p.projectDomainName());
   }
 }

@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.internal.config;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
+import io.github.keystoneauthfilter.KeystoneAuthConfigBuilder;
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.System.Logger.Level;
@@ -27,7 +28,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Turns init-params (strings, keystonemiddleware's option names) into a {@link
- * KeystoneAuthConfig.Builder}. Every error names the option and echoes the bad value (except for
+ * KeystoneAuthConfigBuilder}. Every error names the option and echoes the bad value (except for
  * secrets: the password, application credential secret and memcache secret key); an unknown option
  * is a warning.
  */
@@ -58,23 +59,23 @@ public final class InitParameters {
           "auth_version",
           "http_request_max_retries");
 
-  private static final Map<String, BiConsumer<KeystoneAuthConfig.Builder, String>> OPTIONS =
+  private static final Map<String, BiConsumer<KeystoneAuthConfigBuilder, String>> OPTIONS =
       Map.ofEntries(
           Map.entry("auth_url", InitParameters::authUrls),
           Map.entry("auth_type", InitParameters::authType),
-          Map.entry("username", KeystoneAuthConfig.Builder::username),
-          Map.entry("password", KeystoneAuthConfig.Builder::password),
-          Map.entry("project_name", KeystoneAuthConfig.Builder::projectName),
+          Map.entry("username", KeystoneAuthConfigBuilder::username),
+          Map.entry("password", KeystoneAuthConfigBuilder::password),
+          Map.entry("project_name", KeystoneAuthConfigBuilder::projectName),
           Map.entry(
-              "application_credential_id", KeystoneAuthConfig.Builder::applicationCredentialId),
+              "application_credential_id", KeystoneAuthConfigBuilder::applicationCredentialId),
           Map.entry(
-              "application_credential_name", KeystoneAuthConfig.Builder::applicationCredentialName),
+              "application_credential_name", KeystoneAuthConfigBuilder::applicationCredentialName),
           Map.entry(
               "application_credential_secret",
-              KeystoneAuthConfig.Builder::applicationCredentialSecret),
-          Map.entry("user_domain_name", KeystoneAuthConfig.Builder::userDomainName),
-          Map.entry("project_domain_name", KeystoneAuthConfig.Builder::projectDomainName),
-          Map.entry("www_authenticate_uri", KeystoneAuthConfig.Builder::wwwAuthenticateUri),
+              KeystoneAuthConfigBuilder::applicationCredentialSecret),
+          Map.entry("user_domain_name", KeystoneAuthConfigBuilder::userDomainName),
+          Map.entry("project_domain_name", KeystoneAuthConfigBuilder::projectDomainName),
+          Map.entry("www_authenticate_uri", KeystoneAuthConfigBuilder::wwwAuthenticateUri),
           Map.entry(
               "delay_auth_decision", (b, v) -> b.delayAuthDecision(bool("delay_auth_decision", v))),
           Map.entry(
@@ -97,10 +98,10 @@ public final class InitParameters {
               "service_token_roles_required",
               (b, v) -> b.serviceTokenRolesRequired(bool("service_token_roles_required", v))),
           Map.entry("excluded_paths", (b, v) -> b.excludedPaths(list(v))),
-          Map.entry("service_type", KeystoneAuthConfig.Builder::serviceType),
-          Map.entry("cafile", KeystoneAuthConfig.Builder::cafile),
-          Map.entry("certfile", KeystoneAuthConfig.Builder::certfile),
-          Map.entry("keyfile", KeystoneAuthConfig.Builder::keyfile),
+          Map.entry("service_type", KeystoneAuthConfigBuilder::serviceType),
+          Map.entry("cafile", KeystoneAuthConfigBuilder::cafile),
+          Map.entry("certfile", KeystoneAuthConfigBuilder::certfile),
+          Map.entry("keyfile", KeystoneAuthConfigBuilder::keyfile),
           Map.entry("insecure", (b, v) -> b.insecure(bool("insecure", v))),
           Map.entry(
               "include_service_catalog",
@@ -141,7 +142,7 @@ public final class InitParameters {
           // keystonemiddleware's deprecated name for memcached_servers
           Map.entry("memcache_servers", (b, v) -> b.memcachedServers(servers(v))),
           Map.entry("memcache_security_strategy", InitParameters::memcacheSecurityStrategy),
-          Map.entry("memcache_secret_key", KeystoneAuthConfig.Builder::memcacheSecretKey),
+          Map.entry("memcache_secret_key", KeystoneAuthConfigBuilder::memcacheSecretKey),
           Map.entry(
               "memcache_pool_socket_timeout",
               (b, v) -> b.memcacheSocketTimeout(seconds("memcache_pool_socket_timeout", v))),
@@ -156,7 +157,7 @@ public final class InitParameters {
           Map.entry("memcache_tls_enabled", (b, v) -> unsupportedIfTrue("memcache_tls_enabled", v)),
           Map.entry(
               "memcache_sasl_enabled", (b, v) -> unsupportedIfTrue("memcache_sasl_enabled", v)),
-          Map.entry("metrics_jmx_name", KeystoneAuthConfig.Builder::metricsJmxName));
+          Map.entry("metrics_jmx_name", KeystoneAuthConfigBuilder::metricsJmxName));
 
   private InitParameters() {}
 
@@ -176,7 +177,7 @@ public final class InitParameters {
    *
    * @throws IllegalArgumentException naming the option and value of the first bad one
    */
-  public static KeystoneAuthConfig.Builder parse(Map<String, String> params) {
+  public static KeystoneAuthConfigBuilder parse(Map<String, String> params) {
     return parse(params, System::getenv);
   }
 
@@ -188,7 +189,7 @@ public final class InitParameters {
    * the environment variable {@code NAME}; an unset variable is an error naming the option and the
    * variable.
    */
-  public static KeystoneAuthConfig.Builder parse(
+  public static KeystoneAuthConfigBuilder parse(
       Map<String, String> params, Function<String, @Nullable String> env) {
     Map<String, String> merged = new LinkedHashMap<>();
     String file = params.get(CONFIG_FILE);
@@ -201,10 +202,10 @@ public final class InitParameters {
             merged.put(name, value);
           }
         });
-    KeystoneAuthConfig.Builder builder = KeystoneAuthConfig.builder();
+    KeystoneAuthConfigBuilder builder = KeystoneAuthConfig.builder();
     merged.forEach(
         (name, raw) -> {
-          BiConsumer<KeystoneAuthConfig.Builder, String> option = OPTIONS.get(name);
+          BiConsumer<KeystoneAuthConfigBuilder, String> option = OPTIONS.get(name);
           if (option != null) {
             option.accept(builder, substitute(name, raw, env));
           } else if (NOT_SUPPORTED.contains(name)) {
@@ -262,7 +263,7 @@ public final class InitParameters {
     return result.toString();
   }
 
-  private static void authUrls(KeystoneAuthConfig.Builder builder, String value) {
+  private static void authUrls(KeystoneAuthConfigBuilder builder, String value) {
     List<String> urls = List.of(value.split(",", -1));
     for (String url : urls) {
       if (url.isBlank()) {
@@ -283,7 +284,7 @@ public final class InitParameters {
     return value.isBlank() ? List.of() : list(value);
   }
 
-  private static void memcacheSecurityStrategy(KeystoneAuthConfig.Builder builder, String value) {
+  private static void memcacheSecurityStrategy(KeystoneAuthConfigBuilder builder, String value) {
     switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "none" ->
           builder.memcacheSecurityStrategy(KeystoneAuthConfig.MemcacheSecurityStrategy.NONE);
@@ -310,7 +311,7 @@ public final class InitParameters {
     }
   }
 
-  private static void authType(KeystoneAuthConfig.Builder builder, String value) {
+  private static void authType(KeystoneAuthConfigBuilder builder, String value) {
     switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "password", "v3password" -> builder.authType(KeystoneAuthConfig.AuthType.PASSWORD);
       case "v3applicationcredential" ->

@@ -14,7 +14,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The checks behind {@link io.github.keystoneauthfilter.KeystoneAuthConfig.Builder}'s setters: each
+ * The checks behind {@link io.github.keystoneauthfilter.KeystoneAuthConfigBuilder}'s setters: each
  * turns a value into its validated form or throws an {@link IllegalArgumentException} naming the
  * option and (except for secrets) the value.
  */

@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.internal.keystone;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.internal.endpoint.Deadline;
 import io.github.keystoneauthfilter.internal.endpoint.Endpoint;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException;
@@ -100,7 +101,7 @@ public final class KeystoneClient implements Endpoint {
       URI root,
       Client http,
       ObjectMapper mapper,
-      ServiceCredentials credentials,
+      Credentials credentials,
       boolean includeCatalog,
       Duration connectTimeout,
       Duration requestTimeout,
@@ -119,7 +120,7 @@ public final class KeystoneClient implements Endpoint {
     this.callLimit = connectTimeout.plus(requestTimeout);
     this.watchdog = KeystoneHttp.watchdog(http);
     this.clock = clock;
-    this.loginBody = credentials.loginBody(mapper);
+    this.loginBody = LoginBody.of(credentials, mapper);
     this.serviceTokens = new ServiceTokenProvider(root, this::login, clock);
   }
 

@@ -1,5 +1,7 @@
 package io.github.keystoneauthfilter.internal.config;
 
+import static io.github.keystoneauthfilter.testing.ConfigReads.applicationCredential;
+import static io.github.keystoneauthfilter.testing.ConfigReads.passwordLogin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,7 +39,7 @@ class InitParametersFileTest {
     KeystoneAuthConfig config = parse(Map.of("config_file", file.toString()));
 
     assertEquals("https://keystone.example.com", config.authUrls().get(0).toString());
-    assertEquals("s3cret", config.password());
+    assertEquals("s3cret", passwordLogin(config).password());
   }
 
   @Test
@@ -49,7 +51,7 @@ class InitParametersFileTest {
     KeystoneAuthConfig config =
         parse(Map.of("config_file", file.toString(), "username", "from-param"));
 
-    assertEquals("from-param", config.username());
+    assertEquals("from-param", passwordLogin(config).username());
   }
 
   @Test
@@ -109,7 +111,7 @@ class InitParametersFileTest {
 
     assertEquals(List.of("service", "admin"), config.serviceTokenRoles());
     assertFalse(config.serviceTokenRolesRequired());
-    assertEquals(Duration.ZERO, config.invalidTokenCacheTime());
+    assertEquals(Duration.ZERO, config.tokenCache().invalidTime());
     assertEquals(List.of("/health", "/public/*"), config.excludedPaths());
   }
 
@@ -125,7 +127,7 @@ class InitParametersFileTest {
 
     assertEquals(List.of("service"), config.serviceTokenRoles());
     assertTrue(config.serviceTokenRolesRequired());
-    assertEquals(Duration.ofSeconds(5), config.invalidTokenCacheTime());
+    assertEquals(Duration.ofSeconds(5), config.tokenCache().invalidTime());
     assertEquals(List.of(), config.excludedPaths());
   }
 
@@ -172,8 +174,8 @@ class InitParametersFileTest {
                 "application_credential_secret", "${KS_PASSWORD}"));
 
     assertEquals(KeystoneAuthConfig.AuthType.APPLICATION_CREDENTIAL, config.authType());
-    assertEquals("abc", config.applicationCredentialId());
-    assertEquals("s3cret", config.applicationCredentialSecret());
+    assertEquals("abc", applicationCredential(config).id());
+    assertEquals("s3cret", applicationCredential(config).secret());
     assertFalse(config.toString().contains("s3cret"));
   }
 

@@ -1,5 +1,7 @@
 package io.github.keystoneauthfilter.internal.config;
 
+import static io.github.keystoneauthfilter.testing.ConfigReads.applicationCredential;
+import static io.github.keystoneauthfilter.testing.ConfigReads.passwordLogin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -209,12 +211,12 @@ class InitParametersTest {
 
   @Test
   void tokenCacheTimeWhenMinusOneThenZero() {
-    assertEquals(Duration.ZERO, parseWith("token_cache_time", "-1").tokenCacheTime());
+    assertEquals(Duration.ZERO, parseWith("token_cache_time", "-1").tokenCache().time());
   }
 
   @Test
   void tokenCacheTimeWhenWholeSecondsThenThatDuration() {
-    assertEquals(Duration.ofSeconds(60), parseWith("token_cache_time", "60").tokenCacheTime());
+    assertEquals(Duration.ofSeconds(60), parseWith("token_cache_time", "60").tokenCache().time());
   }
 
   @Test
@@ -241,7 +243,7 @@ class InitParametersTest {
 
   @Test
   void secondsWhenWholeThenSeconds() {
-    assertEquals(Duration.ofSeconds(7), parseWith("failover_deadline", "7").failoverDeadline());
+    assertEquals(Duration.ofSeconds(7), parseWith("failover_deadline", "7").failover().deadline());
   }
 
   @ParameterizedTest
@@ -297,7 +299,7 @@ class InitParametersTest {
   @ParameterizedTest
   @ValueSource(strings = {"password", "v3password", "Password", " V3PASSWORD "})
   void authTypeWhenPasswordPluginThenAccepted(String value) {
-    assertEquals("nova", parseWith("auth_type", value).username());
+    assertEquals("nova", passwordLogin(parseWith("auth_type", value)).username());
   }
 
   @Test
@@ -309,7 +311,7 @@ class InitParametersTest {
   void parseWhenUnknownOptionThenOneWarningNamingItAndOtherwiseIgnored() {
     KeystoneAuthConfig config = parseWith("no_such_option", "whatever");
 
-    assertEquals("nova", config.username());
+    assertEquals("nova", passwordLogin(config).username());
     List<String> warnings = warnings();
     assertEquals(1, warnings.size(), () -> "one warning expected: " + warnings);
     assertTrue(warnings.get(0).contains("no_such_option"), warnings.get(0));
@@ -330,7 +332,7 @@ class InitParametersTest {
 
     KeystoneAuthConfig config = InitParameters.parse(params).build();
 
-    assertEquals("nova", config.username());
+    assertEquals("nova", passwordLogin(config).username());
     List<String> warnings = warnings();
     assertEquals(unimplemented.size(), warnings.size(), () -> "one warning each: " + warnings);
     for (String option : unimplemented) {
@@ -345,9 +347,9 @@ class InitParametersTest {
   void parseWhenOnlyRequiredThenBuilderDefaults() {
     KeystoneAuthConfig config = InitParameters.parse(required()).build();
 
-    assertEquals(KeystoneAuthConfig.DEFAULT_TOKEN_CACHE_TIME, config.tokenCacheTime());
-    assertEquals(KeystoneAuthConfig.DEFAULT_FAILOVER_OPEN, config.failoverOpen());
-    assertEquals(KeystoneAuthConfig.DEFAULT_DOMAIN_NAME, config.userDomainName());
+    assertEquals(KeystoneAuthConfig.DEFAULT_TOKEN_CACHE_TIME, config.tokenCache().time());
+    assertEquals(KeystoneAuthConfig.DEFAULT_FAILOVER_OPEN, config.failover().open());
+    assertEquals(KeystoneAuthConfig.DEFAULT_DOMAIN_NAME, passwordLogin(config).userDomainName());
     assertEquals(URI.create("http://keystone-a:5000"), config.wwwAuthenticateUri());
   }
 
@@ -400,46 +402,46 @@ class InitParametersTest {
     KeystoneAuthConfig config = InitParameters.parse(params).build();
 
     assertEquals(KeystoneAuthConfig.AuthType.PASSWORD, config.authType());
-    assertEquals("nova", config.username());
-    assertEquals(PASSWORD, config.password());
-    assertEquals("service", config.projectName());
-    assertEquals("users", config.userDomainName());
-    assertEquals("projects", config.projectDomainName());
+    assertEquals("nova", passwordLogin(config).username());
+    assertEquals(PASSWORD, passwordLogin(config).password());
+    assertEquals("service", passwordLogin(config).projectName());
+    assertEquals("users", passwordLogin(config).userDomainName());
+    assertEquals("projects", passwordLogin(config).projectDomainName());
     assertEquals(URI.create("https://public.example.com:5000"), config.wwwAuthenticateUri());
     assertTrue(config.delayAuthDecision());
-    assertEquals(Duration.ofSeconds(120), config.tokenCacheTime());
-    assertEquals(42, config.tokenCacheMaxEntries());
-    assertEquals(Duration.ofSeconds(9), config.invalidTokenCacheTime());
-    assertEquals(43, config.invalidTokenCacheMaxEntries());
+    assertEquals(Duration.ofSeconds(120), config.tokenCache().time());
+    assertEquals(42, config.tokenCache().maxEntries());
+    assertEquals(Duration.ofSeconds(9), config.tokenCache().invalidTime());
+    assertEquals(43, config.tokenCache().invalidMaxEntries());
     assertFalse(config.includeServiceCatalog());
     assertEquals(List.of("nova", "admin"), config.serviceTokenRoles());
     assertFalse(config.serviceTokenRolesRequired());
     assertEquals("compute", config.serviceType());
     assertEquals(List.of("/health", "/public/*"), config.excludedPaths());
-    assertEquals(ca, config.cafile());
-    assertEquals(cert, config.certfile());
-    assertEquals(key, config.keyfile());
-    assertTrue(config.insecure());
+    assertEquals(ca, config.tls().cafile());
+    assertEquals(cert, config.tls().clientCertificate().certfile());
+    assertEquals(key, config.tls().clientCertificate().keyfile());
+    assertTrue(config.tls().insecure());
     assertEquals(Duration.ofMillis(1500), config.httpConnectTimeout());
     assertEquals(Duration.ofSeconds(3), config.httpRequestTimeout());
     assertEquals(8, config.maxConnectionsPerEndpoint());
     assertEquals(7, config.maxConcurrentValidations());
-    assertEquals(Duration.ofSeconds(9), config.failoverDeadline());
-    assertEquals(4, config.failoverFailureThreshold());
-    assertEquals(Duration.ofSeconds(2), config.failoverOpen());
-    assertEquals(Duration.ofSeconds(20), config.failoverMaxOpen());
-    assertTrue(config.failoverOnNotFound());
+    assertEquals(Duration.ofSeconds(9), config.failover().deadline());
+    assertEquals(4, config.failover().failureThreshold());
+    assertEquals(Duration.ofSeconds(2), config.failover().open());
+    assertEquals(Duration.ofSeconds(20), config.failover().maxOpen());
+    assertTrue(config.failover().onNotFound());
     assertEquals(
         List.of(
             InetSocketAddress.createUnresolved("10.0.0.1", 11211),
             InetSocketAddress.createUnresolved("::1", 11212)),
-        config.memcachedServers());
+        config.sharedCache().servers());
     assertEquals(
         KeystoneAuthConfig.MemcacheSecurityStrategy.ENCRYPT, config.memcacheSecurityStrategy());
     assertEquals("memcache-secret", config.memcacheSecretKey());
-    assertEquals(Duration.ofMillis(250), config.memcacheSocketTimeout());
-    assertEquals(Duration.ofSeconds(30), config.memcacheDeadRetry());
-    assertEquals(3, config.memcachePoolMaxsize());
+    assertEquals(Duration.ofMillis(250), config.sharedCache().socketTimeout());
+    assertEquals(Duration.ofSeconds(30), config.sharedCache().deadRetry());
+    assertEquals(3, config.sharedCache().poolMaxsize());
     assertEquals("every-option", config.metricsJmxName());
     assertEquals(List.of(), warnings(), "every option above is known");
   }
@@ -457,10 +459,10 @@ class InitParametersTest {
     KeystoneAuthConfig config = InitParameters.parse(params).build();
 
     assertEquals(KeystoneAuthConfig.AuthType.APPLICATION_CREDENTIAL, config.authType());
-    assertEquals("ac-id", config.applicationCredentialId());
-    assertEquals("ac-name", config.applicationCredentialName());
-    assertEquals("ac-secret", config.applicationCredentialSecret());
-    assertEquals("owner", config.username());
+    assertEquals("ac-id", applicationCredential(config).id());
+    assertEquals("ac-name", applicationCredential(config).name());
+    assertEquals("ac-secret", applicationCredential(config).secret());
+    assertEquals("owner", applicationCredential(config).username());
     assertEquals(List.of(), warnings(), "every option above is known");
   }
 }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
+import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.internal.endpoint.Deadline;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException.Kind;
@@ -81,7 +82,7 @@ class HostileKeystoneTest {
         keystone.uri(),
         http,
         MAPPER,
-        ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
+        new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
         true,
         TIMEOUT,
         TIMEOUT,

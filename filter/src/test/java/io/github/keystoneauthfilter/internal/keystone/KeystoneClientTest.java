@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keystoneauthfilter.Identity;
+import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.internal.endpoint.Deadline;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException.Kind;
@@ -59,14 +60,14 @@ class KeystoneClientTest {
         keystone.uri(),
         http,
         new ObjectMapper(),
-        ServiceCredentials.password("svc", password, "Default", "service", "Default"),
+        new Credentials.Password("svc", password, "Default", "service", "Default"),
         catalog,
         CONNECT,
         REQUEST,
         clock);
   }
 
-  private KeystoneClient client(ServiceCredentials credentials) {
+  private KeystoneClient client(Credentials credentials) {
     return new KeystoneClient(
         keystone.uri(), http, new ObjectMapper(), credentials, true, CONNECT, REQUEST, clock);
   }
@@ -148,9 +149,7 @@ class KeystoneClientTest {
   void validateWhenApplicationCredentialByIdThenLogsInWithItAndValidates() throws Exception {
     keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret");
     KeystoneClient client =
-        client(
-            new ServiceCredentials.ApplicationCredential(
-                "ac-id", null, null, "Default", "ac-secret"));
+        client(new Credentials.ApplicationCredential("ac-id", null, null, "Default", "ac-secret"));
 
     TokenValidation answer =
         client.validate(AuthToken.of(issue(KeystoneTokenFixture.create())), deadline());
@@ -166,7 +165,7 @@ class KeystoneClientTest {
     keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret", "owner");
     KeystoneClient client =
         client(
-            new ServiceCredentials.ApplicationCredential(
+            new Credentials.ApplicationCredential(
                 null, "ac-name", "owner", "Default", "ac-secret"));
 
     assertInstanceOf(
@@ -178,8 +177,7 @@ class KeystoneClientTest {
   void validateWhenApplicationCredentialSecretWrongThenMisconfigured() {
     keystone.addApplicationCredential("ac-id", "ac-name", "ac-secret");
     KeystoneClient client =
-        client(
-            new ServiceCredentials.ApplicationCredential("ac-id", null, null, "Default", "wrong"));
+        client(new Credentials.ApplicationCredential("ac-id", null, null, "Default", "wrong"));
 
     EndpointFailureException failure =
         assertThrows(
@@ -190,11 +188,11 @@ class KeystoneClientTest {
   @Test
   void credentialsToStringWhenPrintedThenNoSecret() {
     assertFalse(
-        ServiceCredentials.password("svc", "pw-123", "Default", "service", "Default")
+        new Credentials.Password("svc", "pw-123", "Default", "service", "Default")
             .toString()
             .contains("pw-123"));
     assertFalse(
-        new ServiceCredentials.ApplicationCredential("id", null, null, "Default", "sec-456")
+        new Credentials.ApplicationCredential("id", null, null, "Default", "sec-456")
             .toString()
             .contains("sec-456"));
   }
@@ -211,8 +209,7 @@ class KeystoneClientTest {
                       keystone.uri(),
                       foreign,
                       new ObjectMapper(),
-                      ServiceCredentials.password(
-                          "svc", "svc-pass", "Default", "service", "Default"),
+                      new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
                       true,
                       CONNECT,
                       REQUEST,
@@ -421,7 +418,7 @@ class KeystoneClientTest {
             keystone.uri(),
             http,
             new ObjectMapper(),
-            ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
+            new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
             true,
             CONNECT,
             Duration.ofSeconds(30),
@@ -460,7 +457,7 @@ class KeystoneClientTest {
               keystone.uri(),
               single,
               new ObjectMapper(),
-              ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
+              new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
               true,
               Duration.ofMillis(300),
               Duration.ofSeconds(5),
@@ -504,7 +501,7 @@ class KeystoneClientTest {
               other.uri(),
               http,
               new ObjectMapper(),
-              ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
+              new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
               true,
               CONNECT,
               REQUEST,

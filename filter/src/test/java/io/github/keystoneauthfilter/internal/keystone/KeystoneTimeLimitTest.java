@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker.StateName;
 import io.github.keystoneauthfilter.internal.endpoint.Deadline;
@@ -86,7 +87,7 @@ class KeystoneTimeLimitTest {
         server.uri(),
         http,
         new ObjectMapper(),
-        ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
+        new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
         false,
         connect,
         request,

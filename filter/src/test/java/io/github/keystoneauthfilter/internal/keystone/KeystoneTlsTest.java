@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.internal.endpoint.Deadline;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
@@ -50,7 +51,7 @@ class KeystoneTlsTest {
               keystone.uri(),
               http,
               new ObjectMapper(),
-              ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
+              new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
               false,
               timeout,
               timeout,
@@ -177,7 +178,7 @@ class KeystoneTlsTest {
                 keystone.uri(),
                 http,
                 new ObjectMapper(),
-                ServiceCredentials.password("svc", "svc-pass", "Default", "service", "Default"),
+                new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
                 false,
                 connect,
                 request,

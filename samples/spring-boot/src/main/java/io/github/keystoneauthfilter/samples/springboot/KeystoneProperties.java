@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.samples.springboot;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
+import io.github.keystoneauthfilter.KeystoneAuthConfigBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -10,7 +11,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * The filter's settings under {@code keystone.*} ({@code application.properties}, overridden by
  * environment variables such as {@code KEYSTONE_AUTH_URL} or {@code KEYSTONE_PASSWORD}). Only the
- * options this sample needs; each maps to the {@link KeystoneAuthConfig.Builder} setter of the same
+ * options this sample needs; each maps to the {@link KeystoneAuthConfigBuilder} setter of the same
  * keystonemiddleware option, whose defaults apply when a property is unset.
  *
  * @param authUrl {@code auth_url}: Keystone URLs, primary first (a comma-separated list)
@@ -41,7 +42,7 @@ public record KeystoneProperties(
    * @throws IllegalArgumentException naming the option whose value is bad
    */
   public KeystoneAuthConfig toConfig() {
-    KeystoneAuthConfig.Builder builder =
+    KeystoneAuthConfigBuilder builder =
         KeystoneAuthConfig.builder()
             .username(required("keystone.username", username))
             .password(required("keystone.password", password))

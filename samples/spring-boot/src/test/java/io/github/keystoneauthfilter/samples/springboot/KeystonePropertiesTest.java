@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
+import io.github.keystoneauthfilter.config.Credentials;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -30,12 +31,12 @@ class KeystonePropertiesTest {
             .toConfig();
     assertEquals(
         List.of(URI.create("http://k1:5000"), URI.create("http://k2:5000")), config.authUrls());
-    assertEquals("svc", config.username());
-    assertEquals("svc-pass", config.password());
-    assertEquals("service", config.projectName());
+    assertEquals(
+        new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
+        config.credentials());
     assertEquals(URI.create("https://keystone.example.com"), config.wwwAuthenticateUri());
-    assertEquals(Duration.ofSeconds(60), config.tokenCacheTime());
-    assertEquals(Duration.ofSeconds(4), config.failoverDeadline());
+    assertEquals(Duration.ofSeconds(60), config.tokenCache().time());
+    assertEquals(Duration.ofSeconds(4), config.failover().deadline());
     assertEquals(List.of("/public/*", "/health"), config.excludedPaths());
   }
 
@@ -46,8 +47,8 @@ class KeystonePropertiesTest {
                 List.of("http://k1:5000/v3"), "svc", "svc-pass", "service", null, null, null, null)
             .toConfig();
     assertEquals(URI.create("http://k1:5000"), config.wwwAuthenticateUri());
-    assertEquals(KeystoneAuthConfig.DEFAULT_TOKEN_CACHE_TIME, config.tokenCacheTime());
-    assertEquals(KeystoneAuthConfig.DEFAULT_FAILOVER_DEADLINE, config.failoverDeadline());
+    assertEquals(KeystoneAuthConfig.DEFAULT_TOKEN_CACHE_TIME, config.tokenCache().time());
+    assertEquals(KeystoneAuthConfig.DEFAULT_FAILOVER_DEADLINE, config.failover().deadline());
   }
 
   @Test
