@@ -9,12 +9,14 @@ import static io.github.keystoneauthfilter.internal.config.OptionChecks.keystone
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.nonBlank;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.positive;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.readable;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.redisUrlForm;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.required;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.roleList;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.secondsText;
 
 import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.FailoverSettings;
+import io.github.keystoneauthfilter.config.RedisSettings;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
 import io.github.keystoneauthfilter.config.TokenCacheSettings;
@@ -193,7 +195,10 @@ public final class KeystoneAuthConfig {
     return tokenCache;
   }
 
-  /** The shared cache in memcached; its {@code servers} are empty when there is none. */
+  /**
+   * The shared cache in memcached or on Redis; its {@code servers} are empty and its {@code redis}
+   * null when there is none.
+   */
   public SharedCacheSettings sharedCache() {
     return sharedCache;
   }
@@ -424,6 +429,7 @@ public final class KeystoneAuthConfig {
 
   @Override
   public String toString() {
+    RedisSettings redis = sharedCache.redis();
     return "KeystoneAuthConfig[auth_url="
         + authUrls
         + ", auth_type="
@@ -440,6 +446,7 @@ public final class KeystoneAuthConfig {
         + failover.failureThreshold()
         + ", memcached_servers="
         + sharedCache.servers()
+        + (redis != null ? ", redis_url=" + redis.safeUrl() : "")
         + ", memcache_security_strategy="
         + memcacheSecurityStrategy().optionValue()
         + "]";
@@ -533,6 +540,8 @@ public final class KeystoneAuthConfig {
     private Duration memcacheSocketTimeout = DEFAULT_MEMCACHE_SOCKET_TIMEOUT;
     private Duration memcacheDeadRetry = DEFAULT_MEMCACHE_DEAD_RETRY;
     private int memcachePoolMaxsize = DEFAULT_MEMCACHE_POOL_MAXSIZE;
+    private @Nullable String redisUrl;
+    private @Nullable Path redisCafile;
     private Clock clock = Clock.systemUTC();
     private @Nullable String metricsJmxName;
 
@@ -838,6 +847,31 @@ public final class KeystoneAuthConfig {
     }
 
     /**
+     * {@code redis_url}: the shared token cache on Redis or Valkey instead of memcached (needs the
+     * {@code keystone-auth-redis} module on the class path): {@code redis://[user:password@]host
+     * [:port][/db]}, {@code rediss://...} for TLS, {@code redis-sentinel://host:port[,host:port]
+     * #master}, {@code redis-cluster://host:port[,host:port]} (and their {@code rediss-} forms).
+     * Entries are protected by {@code memcache_security_strategy} as on memcached; each call waits
+     * at most {@code memcache_pool_socket_timeout}, and a failing Redis is skipped for {@code
+     * memcache_pool_dead_retry}. Not together with {@code memcached_servers}.
+     *
+     * @throws IllegalArgumentException naming the option and the value (password masked)
+     */
+    public Builder redisUrl(String value) {
+      this.redisUrl = redisUrlForm("redis_url", nonBlank("redis_url", value, false));
+      return this;
+    }
+
+    /**
+     * {@code redis_cafile}: a readable PEM file of CA certificates that a {@code rediss} server's
+     * certificate chains to; unset: the JVM's trusted CAs.
+     */
+    public Builder redisCafile(String path) {
+      this.redisCafile = readable("redis_cafile", path);
+      return this;
+    }
+
+    /**
      * Builds the settings.
      *
      * @throws IllegalArgumentException naming the first required option that is missing, or a
@@ -913,12 +947,24 @@ public final class KeystoneAuthConfig {
             case MAC -> new SharedCacheSettings.Signed(required("memcache_secret_key", key));
             case ENCRYPT -> new SharedCacheSettings.Encrypted(required("memcache_secret_key", key));
           };
+      String redis = redisUrl;
+      if (redis != null && !memcachedServers.isEmpty()) {
+        throw new IllegalArgumentException(
+            "memcached_servers and redis_url are both set: the shared token cache is on memcached"
+                + " or on Redis, not both; remove one of them");
+      }
+      if (redis == null && redisCafile != null) {
+        throw new IllegalArgumentException(
+            "redis_cafile is set but redis_url is not: set redis_url (rediss://...) or remove"
+                + " redis_cafile");
+      }
       return new SharedCacheSettings(
           memcachedServers,
           protection,
           memcacheSocketTimeout,
           memcacheDeadRetry,
-          memcachePoolMaxsize);
+          memcachePoolMaxsize,
+          redis == null ? null : new RedisSettings(redis, redisCafile));
     }
   }
 }
