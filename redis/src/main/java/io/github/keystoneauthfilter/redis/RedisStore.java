@@ -44,8 +44,8 @@ import org.jspecify.annotations.Nullable;
  *       until it answers. After a failed connect, the next call starts another (the filter calls
  *       again only after {@code memcache_pool_dead_retry}).
  *   <li>Once connected, Lettuce reconnects by itself; while it is disconnected, commands fail at
- *       once instead of queueing, and every command times out after {@code timeout} (a hung Redis
- *       holds no command for longer).
+ *       once instead of queueing (in a cluster they wait in a bounded queue), and every command
+ *       times out after {@code timeout} (a hung Redis holds no command for longer).
  * </ul>
  */
 final class RedisStore implements SharedCacheStore {
@@ -120,7 +120,10 @@ final class RedisStore implements SharedCacheStore {
         clusterClient.setOptions(
             ClusterClientOptions.builder()
                 .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                // Not REJECT_COMMANDS: the cluster connection rejects the commands sent while it
+                // opens its node connections. Commands for a node being reconnected wait in the
+                // (bounded) queue and time out after the timeout.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                 .requestQueueSize(REQUEST_QUEUE_SIZE)
                 .socketOptions(socket)
                 .timeoutOptions(timeouts)
@@ -133,7 +136,12 @@ final class RedisStore implements SharedCacheStore {
         return new RedisStore(
                 resources,
                 clusterClient,
-                () -> clusterClient.connectAsync(CODEC).toCompletableFuture())
+                // The slots map first: connectAsync needs it, and it is reloaded on every retry.
+                () ->
+                    clusterClient
+                        .refreshPartitionsAsync()
+                        .thenCompose(loaded -> clusterClient.connectAsync(CODEC))
+                        .toCompletableFuture())
             .connecting();
       }
       RedisClient redisClient = RedisClient.create(resources);

@@ -27,12 +27,36 @@ final class RedisServer implements AutoCloseable {
   }
 
   /**
+   * Starts a Sentinel on {@code port} watching the master {@code master} on 127.0.0.1:{@code
+   * masterPort} (a quorum of 1).
+   */
+  static RedisServer sentinel(int port, String master, int masterPort)
+      throws IOException, InterruptedException {
+    Path dir = Path.of("target", "redis-it", Integer.toString(port)).toAbsolutePath();
+    Files.createDirectories(dir);
+    Path config = dir.resolve("sentinel.conf");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "port " + port,
+            "bind 127.0.0.1",
+            "dir " + dir,
+            "sentinel monitor " + master + " 127.0.0.1 " + masterPort + " 1",
+            ""));
+    RedisServer server = new RedisServer(port, List.of(config.toString(), "--sentinel"), dir);
+    server.launch();
+    return server;
+  }
+
+  /**
    * Starts {@code redis-server} listening on {@code port} (plain, or TLS when the arguments say
    * {@code --port 0 --tls-port ...}), with these extra arguments.
    */
   static RedisServer start(int port, String... extra) throws IOException, InterruptedException {
     Path dir = Path.of("target", "redis-it", Integer.toString(port)).toAbsolutePath();
     Files.createDirectories(dir);
+    Files.deleteIfExists(dir.resolve("nodes.conf")); // a cluster node's state from a previous run
     List<String> arguments = new ArrayList<>();
     arguments.addAll(
         List.of(
