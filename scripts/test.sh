@@ -8,7 +8,9 @@
 # pause a site, and those of expired tokens, TLS and independent sites, use.
 # The shared-cache tests start and stop their own memcached
 # (scripts/memcached.sh, port 11411; Debian's package is installed on first
-# use). This is the README's test command, and exactly what CI (.ci/run) runs.
+# use); the Redis tests (module redis) start their own redis-server processes
+# on 127.0.0.1:6390-6398. This is the README's test command, and exactly what
+# CI (.ci/run) runs.
 #
 # usage: scripts/test.sh [extra Maven arguments, e.g. -Dit.test=FailoverIT]
 #
@@ -32,6 +34,7 @@ say() { printf '[test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 command -v mvn >/dev/null || { echo "test.sh: Maven (mvn) is required: apt-get install -y maven" >&2; exit 1; }
 command -v java >/dev/null || { echo "test.sh: Java 17+ is required: apt-get install -y openjdk-17-jdk-headless" >&2; exit 1; }
 command -v openssl >/dev/null || { echo "test.sh: openssl is required (TLS tests): apt-get install -y openssl" >&2; exit 1; }
+command -v redis-server >/dev/null || { echo "test.sh: redis-server is required (Redis shared-cache tests): apt-get install -y redis-server" >&2; exit 1; }
 
 started=0
 if bash "$HERE/keystone.sh" status -d "$STATE" >/dev/null 2>&1; then

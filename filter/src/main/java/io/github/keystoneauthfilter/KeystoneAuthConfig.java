@@ -2,6 +2,7 @@ package io.github.keystoneauthfilter;
 
 import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.FailoverSettings;
+import io.github.keystoneauthfilter.config.RedisSettings;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
 import io.github.keystoneauthfilter.config.TokenCacheSettings;
@@ -174,7 +175,10 @@ public final class KeystoneAuthConfig {
     return tokenCache;
   }
 
-  /** The shared cache in memcached; its {@code servers} are empty when there is none. */
+  /**
+   * The shared cache in memcached or on Redis; its {@code servers} are empty and its {@code redis}
+   * null when there is none.
+   */
   public SharedCacheSettings sharedCache() {
     return sharedCache;
   }
@@ -277,6 +281,7 @@ public final class KeystoneAuthConfig {
 
   @Override
   public String toString() {
+    RedisSettings redis = sharedCache.redis();
     return "KeystoneAuthConfig[auth_url="
         + authUrls
         + ", credentials="
@@ -289,6 +294,7 @@ public final class KeystoneAuthConfig {
         + failover.failureThreshold()
         + ", memcached_servers="
         + sharedCache.servers()
+        + (redis != null ? ", redis_url=" + redis.safeUrl() : "")
         + ", memcache_security_strategy="
         + memcacheSecurityStrategy().optionValue()
         + "]";

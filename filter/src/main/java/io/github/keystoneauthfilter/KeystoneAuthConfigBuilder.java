@@ -26,6 +26,7 @@ import static io.github.keystoneauthfilter.internal.config.OptionChecks.keystone
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.nonBlank;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.positive;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.readable;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.redisUrlForm;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.roleList;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.secondsText;
 
@@ -90,6 +91,8 @@ public final class KeystoneAuthConfigBuilder {
   Duration memcacheSocketTimeout = DEFAULT_MEMCACHE_SOCKET_TIMEOUT;
   Duration memcacheDeadRetry = DEFAULT_MEMCACHE_DEAD_RETRY;
   int memcachePoolMaxsize = DEFAULT_MEMCACHE_POOL_MAXSIZE;
+  @Nullable String redisUrl;
+  @Nullable Path redisCafile;
   Clock clock = Clock.systemUTC();
   @Nullable String metricsJmxName;
 
@@ -377,6 +380,31 @@ public final class KeystoneAuthConfigBuilder {
     return this;
   }
 
+  /**
+   * {@code redis_url}: the shared token cache on Redis or Valkey instead of memcached (needs the
+   * {@code keystone-auth-redis} module on the class path): {@code redis://[user:password@]host
+   * [:port][/db]}, {@code rediss://...} for TLS, {@code redis-sentinel://host:port[,host:port]
+   * #master}, {@code redis-cluster://host:port[,host:port]} (and their {@code rediss-} forms).
+   * Entries are protected by {@code memcache_security_strategy} as on memcached; each call waits at
+   * most {@code memcache_pool_socket_timeout}, and a failing Redis is skipped for {@code
+   * memcache_pool_dead_retry}. Not together with {@code memcached_servers}.
+   *
+   * @throws IllegalArgumentException naming the option and the value (password masked)
+   */
+  public KeystoneAuthConfigBuilder redisUrl(String value) {
+    this.redisUrl = redisUrlForm("redis_url", nonBlank("redis_url", value, false));
+    return this;
+  }
+
+  /**
+   * {@code redis_cafile}: a readable PEM file of CA certificates that a {@code rediss} server's
+   * certificate chains to; unset: the JVM's trusted CAs.
+   */
+  public KeystoneAuthConfigBuilder redisCafile(String path) {
+    this.redisCafile = readable("redis_cafile", path);
+    return this;
+  }
+
   /** The time source for breakers and the cache; tests pass a fake. */
   public KeystoneAuthConfigBuilder clock(Clock value) {
     this.clock = Objects.requireNonNull(value, "clock");
@@ -432,7 +460,9 @@ public final class KeystoneAuthConfigBuilder {
             memcacheSecretKey,
             memcacheSocketTimeout,
             memcacheDeadRetry,
-            memcachePoolMaxsize);
+            memcachePoolMaxsize,
+            redisUrl,
+            redisCafile);
     return new KeystoneAuthConfig(this, authUrls, credentials, tls, sharedCache);
   }
 }

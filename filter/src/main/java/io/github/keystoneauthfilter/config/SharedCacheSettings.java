@@ -3,22 +3,26 @@ package io.github.keystoneauthfilter.config;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The shared token cache in memcached ({@code memcached_servers} set).
+ * The shared token cache: in memcached ({@code memcached_servers} set), on Redis ({@code redis_url}
+ * set), or none (both unset); never both.
  *
- * @param servers {@code memcached_servers}, at least one
+ * @param servers {@code memcached_servers}; empty when not on memcached
  * @param protection {@code memcache_security_strategy} with its {@code memcache_secret_key}
  * @param socketTimeout {@code memcache_pool_socket_timeout}
  * @param deadRetry {@code memcache_pool_dead_retry}
  * @param poolMaxsize {@code memcache_pool_maxsize}
+ * @param redis {@code redis_url} and {@code redis_cafile}, or null when not on Redis
  */
 public record SharedCacheSettings(
     List<InetSocketAddress> servers,
     Protection protection,
     Duration socketTimeout,
     Duration deadRetry,
-    int poolMaxsize) {
+    int poolMaxsize,
+    @Nullable RedisSettings redis) {
 
   /** Copies the server list. */
   public SharedCacheSettings {

@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param requests requests by outcome
  * @param cache the token cache
  * @param endpoints each Keystone endpoint, in the configured order
- * @param sharedCache the shared token cache on memcached; null when there is none ({@code
- *     memcached_servers} not set, or {@code token_cache_time} 0)
+ * @param sharedCache the shared token cache on memcached or Redis; null when there is none (neither
+ *     {@code memcached_servers} nor {@code redis_url} set, or {@code token_cache_time} 0)
  */
 public record MetricsSnapshot(
     Requests requests, Cache cache, List<Endpoint> endpoints, @Nullable SharedCache sharedCache) {

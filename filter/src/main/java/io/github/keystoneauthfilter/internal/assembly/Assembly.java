@@ -3,10 +3,12 @@ package io.github.keystoneauthfilter.internal.assembly;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
 import io.github.keystoneauthfilter.config.Credentials;
+import io.github.keystoneauthfilter.config.RedisSettings;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
 import io.github.keystoneauthfilter.internal.cache.EntryProtection;
 import io.github.keystoneauthfilter.internal.cache.MemcachedStore;
+import io.github.keystoneauthfilter.internal.cache.ProvidedStore;
 import io.github.keystoneauthfilter.internal.cache.SharedStore;
 import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.internal.cache.TokenCache;
@@ -21,6 +23,7 @@ import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.github.keystoneauthfilter.internal.metrics.JmxMetrics;
 import io.github.keystoneauthfilter.internal.request.AccessRules;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import jakarta.ws.rs.client.Client;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -28,15 +31,16 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Wires the stages once, written in the order a token meets them: the in-process token cache, the
- * shared cache on memcached (optional), the bulkhead, the endpoints in order (each a circuit
- * breaker in front of a Keystone client), and the HTTP client under them all. Each method builds
- * its stage around the one the next method builds. What is built is kept, so that a failure half
- * way closes it again; the result is one immutable {@link Stages}.
+ * shared cache on memcached or Redis (optional), the bulkhead, the endpoints in order (each a
+ * circuit breaker in front of a Keystone client), and the HTTP client under them all. Each method
+ * builds its stage around the one the next method builds. What is built is kept, so that a failure
+ * half way closes it again; the result is one immutable {@link Stages}.
  */
 public final class Assembly {
   private static final System.Logger LOG = System.getLogger(Loggers.FILTER);
@@ -102,7 +106,7 @@ public final class Assembly {
         settings.clock());
   }
 
-  /** Then, with memcached_servers, the shared cache; else straight on to Keystone. */
+  /** Then, with memcached_servers or redis_url, the shared cache; else straight on to Keystone. */
   private TokenValidator sharedCacheOrKeystone() {
     TokenValidator keystone = bulkhead();
     SharedStore memcached = sharedStore(settings);
@@ -219,49 +223,96 @@ public final class Assembly {
 
   /** The shared cache's store, or null when there is none (or it could not hold anything). */
   private static @Nullable SharedStore sharedStore(KeystoneAuthConfig settings) {
+    RedisSettings redis = settings.sharedCache().redis();
     boolean strategySet =
         settings.memcacheSecurityStrategy() != KeystoneAuthConfig.MemcacheSecurityStrategy.NONE;
-    if (settings.sharedCache().servers().isEmpty()) {
+    if (settings.sharedCache().servers().isEmpty() && redis == null) {
       if (strategySet) {
         LOG.log(
             Level.WARNING,
-            "memcache_security_strategy={0} has no effect: memcached_servers is not set, so no"
-                + " token cache is shared",
+            "memcache_security_strategy={0} has no effect: neither memcached_servers nor"
+                + " redis_url is set, so no token cache is shared",
             settings.memcacheSecurityStrategy().optionValue());
       }
       return null;
     }
+    String option = redis != null ? "redis_url" : "memcached_servers";
+    String where =
+        redis != null
+            ? "Redis " + redis.safeUrl()
+            : "memcached " + settings.sharedCache().servers();
     if (settings.tokenCache().time().isZero()) {
       LOG.log(
           Level.WARNING,
-          "memcached_servers is set but token_cache_time is not positive: nothing is cached, so"
-              + " memcached is not used");
+          "{0} is set but token_cache_time is not positive: nothing is cached, so {1} is not used",
+          option,
+          where);
       return null;
     }
     if (!strategySet) {
       LOG.log(
           Level.WARNING,
-          "memcache_security_strategy=None: identities in memcached {0} are neither signed nor"
-              + " encrypted; anyone who can write to memcached can forge them. Set MAC or ENCRYPT"
+          "memcache_security_strategy=None: identities in {0} are neither signed nor"
+              + " encrypted; anyone who can write to it can forge them. Set MAC or ENCRYPT"
               + (settings.memcacheSecretKey() != null
                   ? " (memcache_secret_key is set but unused)"
                   : ""),
-          settings.sharedCache().servers());
+          where);
     }
+    SharedStore store = redis != null ? providedStore(settings, redis) : memcachedStore(settings);
+    LOG.log(
+        Level.INFO,
+        "shared token cache on {0}, memcache_security_strategy={1}",
+        where,
+        settings.memcacheSecurityStrategy().optionValue());
+    return store;
+  }
+
+  private static SharedStore memcachedStore(KeystoneAuthConfig settings) {
     List<InetSocketAddress> resolved = new ArrayList<>();
     for (InetSocketAddress server : settings.sharedCache().servers()) {
       resolved.add(new InetSocketAddress(server.getHostString(), server.getPort()));
     }
-    LOG.log(
-        Level.INFO,
-        "shared token cache on memcached {0}, memcache_security_strategy={1}",
-        settings.sharedCache().servers(),
-        settings.memcacheSecurityStrategy().optionValue());
     return new MemcachedStore(
         resolved,
         settings.sharedCache().socketTimeout(),
         settings.sharedCache().deadRetry(),
         settings.sharedCache().poolMaxsize());
+  }
+
+  /** The store of the one provider on the class path that serves {@code redis_url}. */
+  private static SharedStore providedStore(KeystoneAuthConfig settings, RedisSettings redis) {
+    String option = "redis_url";
+    List<SharedCacheStoreProvider> providers = new ArrayList<>();
+    for (SharedCacheStoreProvider provider :
+        ServiceLoader.load(
+            SharedCacheStoreProvider.class, SharedCacheStoreProvider.class.getClassLoader())) {
+      if (option.equals(provider.option())) {
+        providers.add(provider);
+      }
+    }
+    if (providers.isEmpty()) {
+      throw new IllegalStateException(
+          option
+              + " is set, but no shared cache store for it is on the class path: add the"
+              + " io.github.keystoneauthfilter:keystone-auth-redis jar (with its Lettuce"
+              + " dependencies) beside the filter's jar, or remove "
+              + option);
+    }
+    if (providers.size() > 1) {
+      throw new IllegalStateException(
+          option
+              + " is served by "
+              + providers.size()
+              + " providers on the class path ("
+              + providers.stream().map(p -> p.getClass().getName()).toList()
+              + "): keep one");
+    }
+    return new ProvidedStore(
+        "Redis " + redis.safeUrl(),
+        providers.get(0).open(settings),
+        settings.sharedCache().socketTimeout(),
+        settings.sharedCache().deadRetry());
   }
 
   private static EntryProtection protection(KeystoneAuthConfig settings) {

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import net.rubyeye.xmemcached.MemcachedClient;
@@ -26,10 +25,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>A key lives on one server, chosen by rendezvous hashing of the key and each server's {@code
  *       host:port}: every instance picks the same server whatever order it lists them in.
  *   <li>Every call waits at most {@code timeout}. A server that fails a call (timeout, refused,
- *       closed) is skipped for {@code deadRetry}: its keys are misses and its writes are dropped,
- *       at no cost. After that, one request tries it again; the others keep skipping it until that
- *       one has an answer.
- *   <li>One WARN when a server is skipped, one INFO when it answers again.
+ *       closed) is skipped for {@code deadRetry}, as {@link StoreHealth} says.
  * </ul>
  */
 public final class MemcachedStore implements SharedStore {
@@ -142,8 +138,7 @@ public final class MemcachedStore implements SharedStore {
 
   /** Whether each server is being skipped now, in the configured order; for tests and metrics. */
   public List<Boolean> skipping() {
-    long now = nanoTime.getAsLong();
-    return servers.stream().map(s -> s.client == null || s.skippedAt(now)).toList();
+    return servers.stream().map(s -> s.client == null || s.health.skipped()).toList();
   }
 
   @Override
@@ -189,66 +184,33 @@ public final class MemcachedStore implements SharedStore {
     return address.getHostString() + ":" + address.getPort();
   }
 
-  /** One server: its client and until when it is skipped. */
+  /** One server: its client and whether it is skipped. */
   private final class Server {
-    private final String label;
     private final long hash;
     private final @Nullable MemcachedClient client;
-
-    /** Skipped while {@code nanoTime < deadUntil}; {@link #HEALTHY} when answering. */
-    private final AtomicLong deadUntil;
+    private final StoreHealth health;
 
     Server(InetSocketAddress address, @Nullable MemcachedClient client) {
-      this.label = label(address);
+      String label = label(address);
       this.hash = mix(label.hashCode());
       this.client = client;
-      this.deadUntil = new AtomicLong(HEALTHY);
+      this.health =
+          new StoreHealth(
+              "memcached " + label, Duration.ofNanos(deadRetryNanos), nanoTime, failures);
     }
 
-    /**
-     * Whether to call this server now: yes when healthy; when its skip time is over, yes for the
-     * one caller that claims the retry (the others keep skipping it while that call runs).
-     */
     boolean admit() {
-      long until = deadUntil.get();
-      if (until == HEALTHY) {
-        return true;
-      }
-      long now = nanoTime.getAsLong();
-      if (now - until < 0) {
-        return false;
-      }
-      return deadUntil.compareAndSet(until, now + deadRetryNanos); // the probe
-    }
-
-    boolean skippedAt(long now) {
-      long until = deadUntil.get();
-      return until != HEALTHY && now - until < 0;
+      return health.admit();
     }
 
     void answered() {
-      if (deadUntil.getAndSet(HEALTHY) != HEALTHY) {
-        LOG.log(Level.INFO, "memcached {0} answers again; the shared token cache uses it", label);
-      }
+      health.answered();
     }
 
     void failed(Exception cause) {
-      failures.increment();
-      long until = nanoTime.getAsLong() + deadRetryNanos;
-      if (deadUntil.getAndSet(until) == HEALTHY) {
-        LOG.log(
-            Level.WARNING,
-            "memcached {0} failed ({1}); skipping it for {2} s (memcache_pool_dead_retry):"
-                + " its tokens are validated by Keystone meanwhile",
-            label,
-            cause.getClass().getSimpleName(),
-            deadRetryNanos / 1_000_000_000L);
-      }
+      health.failed(cause);
     }
   }
-
-  /** Marks a server as answering. */
-  private static final long HEALTHY = Long.MIN_VALUE;
 
   private static final Transcoder<byte[]> RAW = new RawBytes();
 

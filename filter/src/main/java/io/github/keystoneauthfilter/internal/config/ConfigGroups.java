@@ -5,6 +5,7 @@ import static io.github.keystoneauthfilter.internal.config.OptionChecks.required
 import io.github.keystoneauthfilter.KeystoneAuthConfig.AuthType;
 import io.github.keystoneauthfilter.KeystoneAuthConfig.MemcacheSecurityStrategy;
 import io.github.keystoneauthfilter.config.Credentials;
+import io.github.keystoneauthfilter.config.RedisSettings;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
 import java.net.InetSocketAddress;
@@ -73,14 +74,19 @@ public final class ConfigGroups {
         applicationCredentialId, applicationCredentialName, username, userDomainName, secret);
   }
 
-  /** The shared cache; the MAC and ENCRYPT strategies need {@code memcache_secret_key}. */
+  /**
+   * The shared cache, in memcached or on Redis or none, never both; the MAC and ENCRYPT strategies
+   * need {@code memcache_secret_key}.
+   */
   public static SharedCacheSettings sharedCache(
       List<InetSocketAddress> servers,
       MemcacheSecurityStrategy strategy,
       @Nullable String secretKey,
       Duration socketTimeout,
       Duration deadRetry,
-      int poolMaxsize) {
+      int poolMaxsize,
+      @Nullable String redisUrl,
+      @Nullable Path redisCafile) {
     if (strategy != MemcacheSecurityStrategy.NONE && secretKey == null) {
       throw new IllegalArgumentException(
           "memcache_secret_key is required when memcache_security_strategy is "
@@ -93,6 +99,22 @@ public final class ConfigGroups {
           case ENCRYPT ->
               new SharedCacheSettings.Encrypted(required("memcache_secret_key", secretKey));
         };
-    return new SharedCacheSettings(servers, protection, socketTimeout, deadRetry, poolMaxsize);
+    if (redisUrl != null && !servers.isEmpty()) {
+      throw new IllegalArgumentException(
+          "memcached_servers and redis_url are both set: the shared token cache is on memcached"
+              + " or on Redis, not both; remove one of them");
+    }
+    if (redisUrl == null && redisCafile != null) {
+      throw new IllegalArgumentException(
+          "redis_cafile is set but redis_url is not: set redis_url (rediss://...) or remove"
+              + " redis_cafile");
+    }
+    return new SharedCacheSettings(
+        servers,
+        protection,
+        socketTimeout,
+        deadRetry,
+        poolMaxsize,
+        redisUrl == null ? null : new RedisSettings(redisUrl, redisCafile));
   }
 }

@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Turns init-params (strings, keystonemiddleware's option names) into a {@link
  * KeystoneAuthConfigBuilder}. Every error names the option and echoes the bad value (except for
- * secrets: the password, application credential secret and memcache secret key); an unknown option
- * is a warning.
+ * secrets: the password, application credential secret and memcache secret key, and the password in
+ * a redis_url, which is masked); an unknown option is a warning.
  */
 public final class InitParameters {
   private static final System.Logger LOG = System.getLogger(InitParameters.class.getName());
@@ -157,6 +157,8 @@ public final class InitParameters {
           Map.entry("memcache_tls_enabled", (b, v) -> unsupportedIfTrue("memcache_tls_enabled", v)),
           Map.entry(
               "memcache_sasl_enabled", (b, v) -> unsupportedIfTrue("memcache_sasl_enabled", v)),
+          Map.entry("redis_url", KeystoneAuthConfigBuilder::redisUrl),
+          Map.entry("redis_cafile", KeystoneAuthConfigBuilder::redisCafile),
           Map.entry("metrics_jmx_name", KeystoneAuthConfigBuilder::metricsJmxName));
 
   private InitParameters() {}

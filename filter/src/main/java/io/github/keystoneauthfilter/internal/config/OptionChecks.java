@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.internal.config;
 
+import io.github.keystoneauthfilter.config.RedisSettings;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -120,6 +121,72 @@ public final class OptionChecks {
           option, value, "host:port entries such as 127.0.0.1:11211 or [::1]:11211");
     }
     return InetSocketAddress.createUnresolved(host, Integer.parseInt(port));
+  }
+
+  private static final String REDIS_URL_FORMS =
+      "redis://[user:password@]host[:port][/db], rediss://... (TLS),"
+          + " redis-sentinel://[user:password@]host[:port][,host[:port]...][/db]#master,"
+          + " rediss-sentinel://..., redis-cluster://[user:password@]host[:port][,host[:port]...]"
+          + " or rediss-cluster://...";
+
+  /**
+   * A Redis URL in one of the forms {@code redis_url} takes, stripped. Checks the form only
+   * (scheme, hosts, ports, database, Sentinel master); the Redis module reads it. The error shows
+   * the value with its user and password masked.
+   */
+  public static String redisUrlForm(String option, String value) {
+    String url = value.strip();
+    String shown = RedisSettings.masked(url);
+    int colon = url.indexOf("://");
+    String scheme = colon < 0 ? "" : url.substring(0, colon).toLowerCase(Locale.ROOT);
+    boolean sentinel = scheme.endsWith("-sentinel");
+    boolean cluster = scheme.endsWith("-cluster");
+    if (!List.of(
+            "redis",
+            "rediss",
+            "redis-sentinel",
+            "rediss-sentinel",
+            "redis-cluster",
+            "rediss-cluster")
+        .contains(scheme)) {
+      throw InitParameters.bad(option, shown, "one of " + REDIS_URL_FORMS);
+    }
+    String rest = url.substring(colon + 3);
+    String fragment = "";
+    int hash = rest.indexOf('#');
+    if (hash >= 0) {
+      fragment = rest.substring(hash + 1);
+      rest = rest.substring(0, hash);
+    }
+    String path = "";
+    int slash = rest.indexOf('/');
+    if (slash >= 0) {
+      path = rest.substring(slash + 1);
+      rest = rest.substring(0, slash);
+    }
+    int query = path.indexOf('?');
+    if (query >= 0) {
+      path = path.substring(0, query);
+    } else if (rest.indexOf('?') >= 0) {
+      rest = rest.substring(0, rest.indexOf('?'));
+    }
+    String hosts = rest.substring(rest.lastIndexOf('@') + 1);
+    List<String> entries = List.of(hosts.split(",", -1));
+    boolean hostsOk = (sentinel || cluster) ? !entries.isEmpty() : entries.size() == 1;
+    for (String entry : entries) {
+      hostsOk &= entry.matches("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+)(:\\d{1,5})?");
+      int portAt = entry.lastIndexOf(':');
+      if (hostsOk && portAt > entry.lastIndexOf(']')) {
+        int port = Integer.parseInt(entry.substring(portAt + 1));
+        hostsOk = port >= 1 && port <= 65_535;
+      }
+    }
+    boolean pathOk = path.isEmpty() || (!cluster && path.matches("\\d{1,2}"));
+    boolean fragmentOk = sentinel ? !fragment.isBlank() : fragment.isEmpty();
+    if (!hostsOk || !pathOk || !fragmentOk) {
+      throw InitParameters.bad(option, shown, "one of " + REDIS_URL_FORMS);
+    }
+    return url;
   }
 
   /** {@code value}, which must be at least 1. */
