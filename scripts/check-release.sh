@@ -82,7 +82,7 @@ deployed "$WORK/repo1" >"$WORK/deployed1.tsv"
 want=$(expected | if ((signing)); then sed 'p; s/$/.asc/'; else cat; fi | sort)
 got=$(cut -f1 "$WORK/deployed1.tsv" | sort)
 if [[ "$want" != "$got" ]]; then
-  diff <(echo "$want") <(echo "$got") | sed 's/^</missing:   /; s/^>/unexpected:/' >&2 || true
+  diff <(echo "$want") <(echo "$got") | grep '^[<>]' | sed 's/^</missing:   /; s/^>/unexpected:/' >&2 || true
   fail "the deployed files are not the published set (bom/pom.xml lists: ${JARS[*]})"
 fi
 say "deployed exactly the published set ($(wc -l <<<"$got") files; signatures: $([[ $signing == 1 ]] && echo yes || echo 'no key configured, none'))"
