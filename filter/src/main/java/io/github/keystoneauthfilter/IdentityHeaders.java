@@ -18,15 +18,34 @@ public final class IdentityHeaders {
   /** {@code Confirmed} or {@code Invalid}; set only when an {@code X-Service-Token} was sent. */
   public static final String SERVICE_IDENTITY_STATUS = "X-Service-Identity-Status";
 
+  /** The user's id. */
   public static final String USER_ID = "X-User-Id";
+
+  /** The user's name. */
   public static final String USER_NAME = "X-User-Name";
+
+  /** The id of the user's domain. */
   public static final String USER_DOMAIN_ID = "X-User-Domain-Id";
+
+  /** The name of the user's domain. */
   public static final String USER_DOMAIN_NAME = "X-User-Domain-Name";
+
+  /** The id of the project a project-scoped token is scoped to. */
   public static final String PROJECT_ID = "X-Project-Id";
+
+  /** The name of that project. */
   public static final String PROJECT_NAME = "X-Project-Name";
+
+  /** The id of that project's domain. */
   public static final String PROJECT_DOMAIN_ID = "X-Project-Domain-Id";
+
+  /** The name of that project's domain. */
   public static final String PROJECT_DOMAIN_NAME = "X-Project-Domain-Name";
+
+  /** The id of the domain a domain-scoped token is scoped to. */
   public static final String DOMAIN_ID = "X-Domain-Id";
+
+  /** The name of that domain. */
   public static final String DOMAIN_NAME = "X-Domain-Name";
 
   /** Role names in token order, joined by {@code ,} without spaces. */

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * The filter's settings: immutable, built with {@link #builder()} (programmatic and Spring use) or
  * from init-params named as keystonemiddleware's {@code [keystone_authtoken]} options (see {@link
  * KeystoneAuthFilter}). Each setter rejects a bad value at once with a message naming the option
- * and the value; {@link Builder#build()} rejects missing required options.
+ * and the value; {@link KeystoneAuthConfigBuilder#build()} rejects missing required options.
  */
 public final class KeystoneAuthConfig {
   /** Default of {@code user_domain_name} and {@code project_domain_name}. */

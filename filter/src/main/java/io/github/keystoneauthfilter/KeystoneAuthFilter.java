@@ -44,19 +44,19 @@ import org.jspecify.annotations.Nullable;
  * answers itself: the request passes with {@code X-Identity-Status: Invalid}. A 401 from the
  * application gets {@code WWW-Authenticate: Keystone uri="…"} added.
  *
- * <p>Map it on {@code /*} for every dispatcher type (see the README, "Mapping the filter"): it
- * decides on a request's first pass and gives every later pass of it (an error page, a forward, an
- * include, an async dispatch) the same filtered view, without validating again. {@code
+ * <p>Map it on {@code /*} for every dispatcher type (docs/configuration.md, "Mapping the filter"):
+ * it decides on a request's first pass and gives every later pass of it (an error page, a forward,
+ * an include, an async dispatch) the same filtered view, without validating again. {@code
  * excluded_paths} exempts, and access rules allow, only a canonical raw request URI (no dot or
- * empty segment, no {@code ;}, no backslash, no encoded {@code / . % \}; see the README).
+ * empty segment, no {@code ;}, no backslash, no encoded {@code / . % \}; see docs/security.md).
  *
  * <p>The work is {@link KeystoneTokenValidator}'s; this class adapts it to servlets: read the token
  * headers, validate, strip and inject identity headers, answer 401 or 503, pass on.
  *
- * <p>Configure it with init-params (keystonemiddleware's option names, listed in the README) or
- * construct it with a {@link KeystoneAuthConfig}. On {@link #init} it puts itself in the servlet
- * context under {@link #CONTEXT_ATTRIBUTE}, so the application can read {@link #endpointStatuses()}
- * and {@link #metrics()}.
+ * <p>Configure it with init-params (keystonemiddleware's option names, listed in
+ * docs/configuration.md) or construct it with a {@link KeystoneAuthConfig}. On {@link #init} it
+ * puts itself in the servlet context under {@link #CONTEXT_ATTRIBUTE}, so the application can read
+ * {@link #endpointStatuses()} and {@link #metrics()}.
  */
 public final class KeystoneAuthFilter implements Filter {
   /** Request attribute holding the validated {@link Identity}, when the token is valid. */

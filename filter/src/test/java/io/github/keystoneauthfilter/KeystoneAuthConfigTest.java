@@ -261,7 +261,7 @@ class KeystoneAuthConfigTest {
   void buildWhenOnlyRequiredSetThenDocumentedDefaults() {
     KeystoneAuthConfig config = complete().authUrl("http://keystone-b:5000").build();
 
-    // Literally the "default" column of README.md's Configuration table (not the DEFAULT_*
+    // Literally the "default" column of docs/configuration.md's option table (not the DEFAULT_*
     // constants, which would agree with the code whatever it did).
     assertEquals(KeystoneAuthConfig.AuthType.PASSWORD, config.authType());
     assertEquals("Default", passwordLogin(config).userDomainName());

@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * Offers a filter's metrics to Micrometer: {@code new
  * KeystoneAuthMeterBinder(filter).bindTo(registry)} (with Spring Boot, declare it as a {@code
  * MeterBinder} bean). The meters read the filter's own counters when the registry asks, so they
- * cost nothing per request. Meter names and tags are listed in the README ("Metrics").
+ * cost nothing per request. Meter names and tags are listed in docs/operations.md ("Metrics").
  *
  * <p>Micrometer is an optional dependency of the filter: this is the only class that uses it, and
  * it is loaded only when the application refers to it.

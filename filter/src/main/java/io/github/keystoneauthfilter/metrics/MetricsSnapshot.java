@@ -7,10 +7,11 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What one filter has done since {@link KeystoneAuthFilter#init}: a read-only copy taken by {@link
- * KeystoneAuthFilter#metrics()}. Counters only grow (take two snapshots and subtract for a rate);
- * sizes and breaker states are as they were when taken. The same figures are offered to Micrometer
- * by {@link KeystoneAuthMeterBinder} and over JMX with the {@code metrics_jmx_name} option.
+ * What one filter has done since {@link io.github.keystoneauthfilter.KeystoneAuthFilter#init init}:
+ * a read-only copy taken by {@link io.github.keystoneauthfilter.KeystoneAuthFilter#metrics()
+ * metrics()}. Counters only grow (take two snapshots and subtract for a rate); sizes and breaker
+ * states are as they were when taken. The same figures are offered to Micrometer by {@link
+ * KeystoneAuthMeterBinder} and over JMX with the {@code metrics_jmx_name} option.
  *
  * @param requests requests by outcome
  * @param cache the token cache

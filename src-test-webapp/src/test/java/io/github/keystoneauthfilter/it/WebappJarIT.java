@@ -24,9 +24,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The runnable jar's contract (the README's Layout section and {@code TestWebapp}'s description),
- * as outside checks use it: {@code java -jar src-test-webapp/target/test-webapp.jar --port P
- * --config F | --no-filter}, against real Keystone.
+ * The runnable jar's contract (CONTRIBUTING.md's Layout section and {@code TestWebapp}'s
+ * description), as outside checks use it: {@code java -jar src-test-webapp/target/test-webapp.jar
+ * --port P --config F | --no-filter}, against real Keystone.
  */
 class WebappJarIT {
   private static final Path JAR = Path.of("target/test-webapp.jar");

@@ -165,7 +165,7 @@ public final class InitParameters {
 
   /**
    * Every option name {@link #parse(Map)} accepts, {@code config_file} included, sorted: the one
-   * list the README's option table is checked against.
+   * list the option table of docs/configuration.md is checked against.
    */
   public static SortedSet<String> optionNames() {
     SortedSet<String> names = new TreeSet<>(OPTIONS.keySet());

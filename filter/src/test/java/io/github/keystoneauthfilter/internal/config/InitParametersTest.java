@@ -320,8 +320,8 @@ class InitParametersTest {
 
   @Test
   void parseWhenUnimplementedKeystonemiddlewareOptionsThenOneWarningNamingEach() {
-    // The options the README lists under "Not implemented", and one of the memcache_* pool
-    // options it says are logged as ignored.
+    // The options docs/keystonemiddleware.md lists under "Not implemented", and one of the
+    // memcache_* pool options docs/operations.md says are logged as ignored.
     List<String> unimplemented =
         List.of("enforce_token_bind", "region_name", "interface", "memcache_use_advanced_pool");
     Map<String, String> params = required();

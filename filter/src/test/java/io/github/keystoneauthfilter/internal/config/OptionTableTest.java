@@ -23,20 +23,26 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The README's option table and the code's option list ({@link InitParameters#optionNames()}) name
- * the same options, and every default the table states as a value is the default the code applies.
+ * The option table of docs/configuration.md and the code's option list ({@link
+ * InitParameters#optionNames()}) name the same options, and every default the table states as a
+ * value is the default the code applies.
  */
 @Timeout(60)
 class OptionTableTest {
-  private static final Path README = Path.of("..", "README.md");
+  private static final Path TABLE_FILE = Path.of("..", "docs", "configuration.md");
+  private static final Path DOCS = Path.of("..", "docs");
   private static final String TABLE_HEADER = "| option | default | meaning |";
   private static final Pattern NAME = Pattern.compile("`([a-z0-9_]+)`");
 
-  /** Accepted by the code, deliberately not rows of the table (each is mentioned elsewhere). */
+  /**
+   * Accepted by the code, deliberately not rows of the table (each is mentioned elsewhere in
+   * docs/).
+   */
   private static final Set<String> NOT_IN_TABLE =
       Set.of(
           "memcache_servers", // the old name, named in memcached_servers' row
@@ -57,9 +63,9 @@ class OptionTableTest {
   private record Row(List<String> names, String defaultCell) {}
 
   private static List<Row> rows() throws IOException {
-    List<String> lines = Files.readAllLines(README, StandardCharsets.UTF_8);
+    List<String> lines = Files.readAllLines(TABLE_FILE, StandardCharsets.UTF_8);
     int header = lines.indexOf(TABLE_HEADER);
-    assertTrue(header >= 0, "README.md has no line " + TABLE_HEADER);
+    assertTrue(header >= 0, TABLE_FILE + " has no line " + TABLE_HEADER);
     List<Row> rows = new ArrayList<>();
     for (int i = header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
       String[] cells = lines.get(i).split("\\|", -1);
@@ -68,32 +74,37 @@ class OptionTableTest {
       while (m.find()) {
         names.add(m.group(1));
       }
-      assertFalse(names.isEmpty(), "README option row without an option name: " + lines.get(i));
+      assertFalse(names.isEmpty(), "option row without an option name: " + lines.get(i));
       rows.add(new Row(names, cells[2].strip()));
     }
     return rows;
   }
 
   @Test
-  void readmeTableNamesExactlyTheCodesOptions() throws IOException {
+  void tableNamesExactlyTheCodesOptions() throws IOException {
     Set<String> documented = new TreeSet<>();
     for (Row row : rows()) {
       for (String name : row.names()) {
-        assertTrue(documented.add(name), "README's option table names " + name + " twice");
+        assertTrue(documented.add(name), "the option table names " + name + " twice");
       }
     }
     Set<String> code = new TreeSet<>(InitParameters.optionNames());
     assertTrue(code.containsAll(NOT_IN_TABLE), "NOT_IN_TABLE names an option the code lacks");
     code.removeAll(NOT_IN_TABLE);
-    Set<String> onlyReadme = new TreeSet<>(documented);
-    onlyReadme.removeAll(code);
+    Set<String> onlyTable = new TreeSet<>(documented);
+    onlyTable.removeAll(code);
     Set<String> onlyCode = new TreeSet<>(code);
     onlyCode.removeAll(documented);
-    assertEquals(Set.of(), onlyReadme, "options in README.md's table that the code does not know");
-    assertEquals(Set.of(), onlyCode, "options the code accepts that README.md's table lacks");
-    String readme = Files.readString(README, StandardCharsets.UTF_8);
+    assertEquals(Set.of(), onlyTable, "options in the table that the code does not know");
+    assertEquals(Set.of(), onlyCode, "options the code accepts that the table lacks");
+    StringBuilder docs = new StringBuilder();
+    try (Stream<Path> files = Files.list(DOCS)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".md")).sorted().toList()) {
+        docs.append(Files.readString(file, StandardCharsets.UTF_8));
+      }
+    }
     for (String name : NOT_IN_TABLE) {
-      assertTrue(readme.contains("`" + name), name + " is not mentioned in README.md at all");
+      assertTrue(docs.toString().contains("`" + name), name + " is not mentioned in docs/ at all");
     }
   }
 
@@ -102,7 +113,7 @@ class OptionTableTest {
    * setting the option to that value builds the same configuration as leaving it unset.
    */
   @Test
-  void readmeDefaultsAreTheCodesDefaults() throws Exception {
+  void tableDefaultsAreTheCodesDefaults() throws Exception {
     Map<String, Object> unset = readable(KeystoneAuthConfig.fromOptions(REQUIRED).build());
     Map<String, String> checked = new TreeMap<>();
     for (Row row : rows()) {
@@ -119,7 +130,7 @@ class OptionTableTest {
         assertEquals(
             List.of(),
             changed,
-            name + "=" + value.group(1) + " (README's default) changes these accessors");
+            name + "=" + value.group(1) + " (the table's default) changes these accessors");
         checked.put(name, value.group(1));
       }
     }
