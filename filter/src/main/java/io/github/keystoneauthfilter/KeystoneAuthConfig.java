@@ -402,12 +402,12 @@ public final class KeystoneAuthConfig {
     return memcacheSecretKey;
   }
 
-  /** The longest one memcached call may take. */
+  /** The longest one memcached (or Redis) call may take. */
   public Duration memcacheSocketTimeout() {
     return sharedCache.socketTimeout();
   }
 
-  /** How long a memcached server that failed is skipped. */
+  /** How long a memcached server (or Redis) that failed is skipped. */
   public Duration memcacheDeadRetry() {
     return sharedCache.deadRetry();
   }
