@@ -22,8 +22,13 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -169,12 +174,22 @@ final class RedisStore implements SharedCacheStore {
   private static SslOptions sslOptions(@Nullable Path cafile) {
     SslOptions.Builder builder = SslOptions.builder().jdkSslProvider();
     if (cafile != null) {
-      try {
-        builder.trustManager(cafile.toFile());
-      } catch (RuntimeException e) {
+      // Lettuce reads the file only when it connects: check it now, so a bad file stops the
+      // start instead of failing every connection.
+      try (InputStream in = Files.newInputStream(cafile)) {
+        if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+          throw new CertificateException("no certificate");
+        }
+      } catch (IOException | CertificateException | RuntimeException e) {
         throw new IllegalArgumentException(
-            "redis_cafile '" + cafile + "' cannot be read as PEM CA certificates", e);
+            "redis_cafile '"
+                + cafile
+                + "' cannot be read as PEM CA certificates ("
+                + e.getClass().getSimpleName()
+                + ")",
+            e);
       }
+      builder.trustManager(cafile.toFile());
     }
     return builder.build();
   }

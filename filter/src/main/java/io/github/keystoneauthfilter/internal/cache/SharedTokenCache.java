@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The second-level cache, shared by every instance of a service: a {@link TokenValidator} that
- * looks in a {@link SharedStore} (memcached) before asking its delegate (Keystone), and stores what
- * Keystone vouched for.
+ * looks in a {@link SharedStore} (memcached or Redis) before asking its delegate (Keystone), and
+ * stores what Keystone vouched for.
  *
  * <ul>
  *   <li>Only valid identities are shared, until the time below, in whole seconds (nothing when
@@ -167,8 +167,9 @@ public final class SharedTokenCache implements TokenValidator {
       LOG.log(
           Level.WARNING,
           "a shared cache entry was not used: the time until which it may be used (sealed in it:"
-              + " Keystone''s answer + token_cache_time) has passed. It was replayed, or memcached"
-              + " kept it longer than asked, or this instance''s clock is ahead of the one that"
+              + " Keystone''s answer + token_cache_time) has passed. It was replayed, or the store"
+              + " (memcached, Redis) kept it longer than asked, or this instance''s clock is ahead"
+              + " of the one that"
               + " wrote it; Keystone is asked instead. {0} rejected entries so far; logged at most"
               + " once a minute",
           rejected.sum());

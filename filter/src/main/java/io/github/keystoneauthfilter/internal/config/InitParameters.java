@@ -308,7 +308,8 @@ public final class InitParameters {
           option
               + "=true is not supported: this filter talks to memcached in plain text without"
               + " authentication. Keep memcached on a trusted network and use"
-              + " memcache_security_strategy=ENCRYPT, or remove "
+              + " memcache_security_strategy=ENCRYPT, or use Redis with TLS and a password"
+              + " (redis_url=rediss://..., module keystone-auth-redis), or remove "
               + option);
     }
   }
