@@ -3,10 +3,12 @@ package io.github.keystoneauthfilter;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.absoluteUrl;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.atLeastOne;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.excludedPathList;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.fraction;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.hostPort;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.jmxName;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.keystoneUrl;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.nonBlank;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.notNegative;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.positive;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.readable;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.required;
@@ -54,6 +56,21 @@ public final class KeystoneAuthConfig {
 
   /** Default of {@code failover_deadline}: the longest one request spends on Keystone in all. */
   public static final Duration DEFAULT_FAILOVER_DEADLINE = Duration.ofSeconds(10);
+
+  /** Default of {@code failover_hedge_delay_min}: the shortest adaptive hedge delay. */
+  public static final Duration DEFAULT_FAILOVER_HEDGE_DELAY_MIN = Duration.ofMillis(50);
+
+  /** Default of {@code failover_hedge_delay_max}: the longest adaptive hedge delay. */
+  public static final Duration DEFAULT_FAILOVER_HEDGE_DELAY_MAX = Duration.ofMillis(500);
+
+  /** Default of {@code failover_hedge_budget}: hedges per validation, at most. */
+  public static final double DEFAULT_FAILOVER_HEDGE_BUDGET = 0.1;
+
+  /** Default of {@code failover_demote_after}: late calls in a row that demote an endpoint. */
+  public static final int DEFAULT_FAILOVER_DEMOTE_AFTER = 3;
+
+  /** Default of {@code failover_demote_probe_interval}: how often a demoted endpoint is probed. */
+  public static final Duration DEFAULT_FAILOVER_DEMOTE_PROBE_INTERVAL = Duration.ofSeconds(2);
 
   /** Default of {@code failover_failure_threshold}. */
   public static final int DEFAULT_FAILOVER_FAILURE_THRESHOLD = 3;
@@ -112,6 +129,13 @@ public final class KeystoneAuthConfig {
   private final int maxConnectionsPerEndpoint;
   private final int maxConcurrentValidations;
   private final FailoverSettings failover;
+  private final HedgeMode failoverHedgeMode;
+  private final @Nullable Duration failoverHedgeDelay;
+  private final Duration failoverHedgeDelayMin;
+  private final Duration failoverHedgeDelayMax;
+  private final double failoverHedgeBudget;
+  private final int failoverDemoteAfter;
+  private final Duration failoverDemoteProbeInterval;
   private final SharedCacheSettings sharedCache;
   private final @Nullable String memcacheSecretKey;
   private final Clock clock;
@@ -151,6 +175,13 @@ public final class KeystoneAuthConfig {
             b.failoverOpen,
             b.failoverMaxOpen,
             b.failoverOnNotFound);
+    this.failoverHedgeMode = b.failoverHedgeMode;
+    this.failoverHedgeDelay = b.failoverHedgeDelay;
+    this.failoverHedgeDelayMin = b.failoverHedgeDelayMin;
+    this.failoverHedgeDelayMax = b.failoverHedgeDelayMax;
+    this.failoverHedgeBudget = b.failoverHedgeBudget;
+    this.failoverDemoteAfter = b.failoverDemoteAfter;
+    this.failoverDemoteProbeInterval = b.failoverDemoteProbeInterval;
     this.sharedCache = sharedCache;
     this.memcacheSecretKey = b.memcacheSecretKey;
     this.clock = b.clock;
@@ -186,6 +217,41 @@ public final class KeystoneAuthConfig {
   /** Deadline, circuit breakers and 404 handling across the ordered endpoints. */
   public FailoverSettings failover() {
     return failover;
+  }
+
+  /** {@code failover_hedge_delay}: adaptive (the default), a fixed delay, or off. */
+  public HedgeMode failoverHedgeMode() {
+    return failoverHedgeMode;
+  }
+
+  /** {@code failover_hedge_delay} when it is a fixed number of seconds; else null. */
+  public @Nullable Duration failoverHedgeDelay() {
+    return failoverHedgeDelay;
+  }
+
+  /** {@code failover_hedge_delay_min}: the shortest adaptive hedge delay. */
+  public Duration failoverHedgeDelayMin() {
+    return failoverHedgeDelayMin;
+  }
+
+  /** {@code failover_hedge_delay_max}: the longest adaptive hedge delay. */
+  public Duration failoverHedgeDelayMax() {
+    return failoverHedgeDelayMax;
+  }
+
+  /** {@code failover_hedge_budget}: hedges allowed per validation (plus a burst of 10). */
+  public double failoverHedgeBudget() {
+    return failoverHedgeBudget;
+  }
+
+  /** {@code failover_demote_after}: late calls in a row that demote an endpoint; 0: never. */
+  public int failoverDemoteAfter() {
+    return failoverDemoteAfter;
+  }
+
+  /** {@code failover_demote_probe_interval}: how often a demoted endpoint is probed. */
+  public Duration failoverDemoteProbeInterval() {
+    return failoverDemoteProbeInterval;
   }
 
   /** The in-process caches of valid identities and of invalid answers. */
@@ -445,6 +511,16 @@ public final class KeystoneAuthConfig {
         + "]";
   }
 
+  /** How {@code failover_hedge_delay} chooses when to ask a second endpoint. */
+  public enum HedgeMode {
+    /** {@code adaptive}: each endpoint's recent 95th percentile, within the min and max. */
+    ADAPTIVE,
+    /** A fixed number of seconds. */
+    FIXED,
+    /** {@code off}: one endpoint at a time, no hedges and no demotion. */
+    OFF
+  }
+
   /** How the filter logs in to Keystone for its service token. */
   public enum AuthType {
     /** {@code password}: username and password, scoped to a project. */
@@ -527,6 +603,13 @@ public final class KeystoneAuthConfig {
     private Duration failoverOpen = DEFAULT_FAILOVER_OPEN;
     private Duration failoverMaxOpen = DEFAULT_FAILOVER_MAX_OPEN;
     private boolean failoverOnNotFound;
+    private HedgeMode failoverHedgeMode = HedgeMode.ADAPTIVE;
+    private @Nullable Duration failoverHedgeDelay;
+    private Duration failoverHedgeDelayMin = DEFAULT_FAILOVER_HEDGE_DELAY_MIN;
+    private Duration failoverHedgeDelayMax = DEFAULT_FAILOVER_HEDGE_DELAY_MAX;
+    private double failoverHedgeBudget = DEFAULT_FAILOVER_HEDGE_BUDGET;
+    private int failoverDemoteAfter = DEFAULT_FAILOVER_DEMOTE_AFTER;
+    private Duration failoverDemoteProbeInterval = DEFAULT_FAILOVER_DEMOTE_PROBE_INTERVAL;
     private List<InetSocketAddress> memcachedServers = List.of();
     private MemcacheSecurityStrategy memcacheSecurityStrategy = MemcacheSecurityStrategy.NONE;
     private @Nullable String memcacheSecretKey;
@@ -770,6 +853,76 @@ public final class KeystoneAuthConfig {
       return this;
     }
 
+    /**
+     * {@code failover_hedge_delay} set to a number of seconds: when the endpoint asked has not
+     * answered within it, the next admitted endpoint is asked too and the first definite answer
+     * wins.
+     */
+    public Builder failoverHedgeDelay(Duration value) {
+      this.failoverHedgeDelay = positive("failover_hedge_delay", value);
+      this.failoverHedgeMode = HedgeMode.FIXED;
+      return this;
+    }
+
+    /**
+     * {@code failover_hedge_delay=adaptive} (the default): each endpoint's hedge delay is the 95th
+     * percentile of its recent answers, within {@code failover_hedge_delay_min} and {@code _max}.
+     */
+    public Builder failoverHedgeDelayAdaptive() {
+      this.failoverHedgeDelay = null;
+      this.failoverHedgeMode = HedgeMode.ADAPTIVE;
+      return this;
+    }
+
+    /** {@code failover_hedge_delay=off}: one endpoint at a time, no hedges and no demotion. */
+    public Builder failoverHedgeOff() {
+      this.failoverHedgeDelay = null;
+      this.failoverHedgeMode = HedgeMode.OFF;
+      return this;
+    }
+
+    /** {@code failover_hedge_delay_min}: the shortest adaptive hedge delay, default 0.05 s. */
+    public Builder failoverHedgeDelayMin(Duration value) {
+      this.failoverHedgeDelayMin = positive("failover_hedge_delay_min", value);
+      return this;
+    }
+
+    /**
+     * {@code failover_hedge_delay_max}: the longest adaptive hedge delay (and the delay of an
+     * endpoint with fewer than 32 answers seen), default 0.5 s.
+     */
+    public Builder failoverHedgeDelayMax(Duration value) {
+      this.failoverHedgeDelayMax = positive("failover_hedge_delay_max", value);
+      return this;
+    }
+
+    /**
+     * {@code failover_hedge_budget}: hedges allowed per validation, 0 to 1, default 0.1 (plus a
+     * burst of 10, so that a site going bad is hedged at once).
+     */
+    public Builder failoverHedgeBudget(double value) {
+      this.failoverHedgeBudget = fraction("failover_hedge_budget", value);
+      return this;
+    }
+
+    /**
+     * {@code failover_demote_after}: late calls in a row (unanswered at the hedge delay) that
+     * demote an endpoint behind the others, default 3; 0 never demotes.
+     */
+    public Builder failoverDemoteAfter(int value) {
+      this.failoverDemoteAfter = notNegative("failover_demote_after", value);
+      return this;
+    }
+
+    /**
+     * {@code failover_demote_probe_interval}: how often a demoted endpoint is probed (alongside a
+     * request, costing it no time), default 2 s; two on-time answers in a row restore it.
+     */
+    public Builder failoverDemoteProbeInterval(Duration value) {
+      this.failoverDemoteProbeInterval = positive("failover_demote_probe_interval", value);
+      return this;
+    }
+
     /** {@code failover_on_not_found}: ask the next endpoints after a 404, default false. */
     public Builder failoverOnNotFound(boolean value) {
       this.failoverOnNotFound = value;
@@ -854,6 +1007,14 @@ public final class KeystoneAuthConfig {
                 + secondsText(failoverMaxOpen)
                 + ") must not be less than failover_open_seconds ("
                 + secondsText(failoverOpen)
+                + ")");
+      }
+      if (failoverHedgeDelayMax.compareTo(failoverHedgeDelayMin) < 0) {
+        throw new IllegalArgumentException(
+            "failover_hedge_delay_max ("
+                + secondsText(failoverHedgeDelayMax)
+                + ") must not be less than failover_hedge_delay_min ("
+                + secondsText(failoverHedgeDelayMin)
                 + ")");
       }
       TlsSettings tls = tls();
