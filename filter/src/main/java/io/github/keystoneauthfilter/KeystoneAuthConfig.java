@@ -66,7 +66,7 @@ public final class KeystoneAuthConfig {
   /** Default of {@code failover_hedge_budget}: hedges per validation, at most. */
   public static final double DEFAULT_FAILOVER_HEDGE_BUDGET = 0.1;
 
-  /** Default of {@code failover_demote_after}: late calls in a row that demote an endpoint. */
+  /** Default of {@code failover_demote_after}: races lost in a row that demote an endpoint. */
   public static final int DEFAULT_FAILOVER_DEMOTE_AFTER = 3;
 
   /** Default of {@code failover_demote_probe_interval}: how often a demoted endpoint is probed. */
@@ -244,7 +244,7 @@ public final class KeystoneAuthConfig {
     return failoverHedgeBudget;
   }
 
-  /** {@code failover_demote_after}: late calls in a row that demote an endpoint; 0: never. */
+  /** {@code failover_demote_after}: races lost in a row that demote an endpoint; 0: never. */
   public int failoverDemoteAfter() {
     return failoverDemoteAfter;
   }
@@ -513,7 +513,7 @@ public final class KeystoneAuthConfig {
 
   /** How {@code failover_hedge_delay} chooses when to ask a second endpoint. */
   public enum HedgeMode {
-    /** {@code adaptive}: each endpoint's recent 95th percentile, within the min and max. */
+    /** {@code adaptive}: each endpoint's recent 99th percentile, within the min and max. */
     ADAPTIVE,
     /** A fixed number of seconds. */
     FIXED,
@@ -865,7 +865,7 @@ public final class KeystoneAuthConfig {
     }
 
     /**
-     * {@code failover_hedge_delay=adaptive} (the default): each endpoint's hedge delay is the 95th
+     * {@code failover_hedge_delay=adaptive} (the default): each endpoint's hedge delay is the 99th
      * percentile of its recent answers, within {@code failover_hedge_delay_min} and {@code _max}.
      */
     public Builder failoverHedgeDelayAdaptive() {
@@ -906,8 +906,9 @@ public final class KeystoneAuthConfig {
     }
 
     /**
-     * {@code failover_demote_after}: late calls in a row (unanswered at the hedge delay) that
-     * demote an endpoint behind the others, default 3; 0 never demotes.
+     * {@code failover_demote_after}: races lost in a row (a call unanswered at its hedge delay and
+     * still pending when another endpoint's answer was used) that demote an endpoint behind the
+     * others, default 3; 0 never demotes.
      */
     public Builder failoverDemoteAfter(int value) {
       this.failoverDemoteAfter = notNegative("failover_demote_after", value);

@@ -43,18 +43,20 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>With {@link Hedging} on, each call runs on a call thread of the pool while the request thread
  * waits for the first definite answer. When the endpoint asked has not answered within its hedge
- * delay (fixed, or adaptive: the 95th percentile of its last {@link LatencyWindow#SIZE} answers,
+ * delay (fixed, or adaptive: the 99th percentile of its last {@link LatencyWindow#SIZE} answers,
  * between a floor and a ceiling), the next admitted endpoint is asked too, once per validation and
  * only while the {@link HedgeBudget} allows; the first definite answer wins and the other call is
  * abandoned: it goes on on its call thread until it ends (at the latest at its own time limit or
  * the request's deadline) and is then reported to its breaker and counters like any call. A call
- * still unanswered at its hedge delay, or answered after it, is <em>late</em>; {@code demoteAfter}
- * late calls in a row demote the endpoint behind the others (as an open breaker is skipped, but it
- * is still asked when the ones before it fail). A demoted endpoint is probed every {@code
- * probeInterval} by a call made alongside a validation's first call (so the probe costs that
- * request no time), and two on-time answers in a row restore it. Calls in flight, abandoned ones
- * included, are bounded by {@code maxCalls}: without a free call slot a hedge or probe is not sent,
- * and a validation with nothing in flight makes its call on the request thread, unhedged.
+ * still unanswered at its hedge delay, or answered after it, is <em>late</em>; a late call still
+ * pending when another endpoint's answer is used <em>lost the race</em>, and {@code demoteAfter}
+ * lost races in a row (an answer used first resets the count) demote the endpoint behind the others
+ * (as an open breaker is skipped, but it is still asked when the ones before it fail). A demoted
+ * endpoint is probed every {@code probeInterval} by a call made alongside a validation's first call
+ * (so the probe costs that request no time), and two on-time answers in a row restore it. Calls in
+ * flight, abandoned ones included, are bounded by {@code maxCalls}: without a free call slot a
+ * hedge or probe is not sent, and a validation with nothing in flight makes its call on the request
+ * thread, unhedged.
  */
 public final class EndpointPool implements TokenValidator, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(EndpointPool.class.getName());
@@ -64,7 +66,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
   static final int RESTORE_AFTER = 2;
 
   /** The percentile of recent answers that an adaptive hedge delay is. */
-  static final double HEDGE_PERCENTILE = 0.95;
+  static final double HEDGE_PERCENTILE = 0.99;
 
   /**
    * An endpoint, its breaker and what it has done so far. The counters are cheap to update
@@ -87,7 +89,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
     private final LongAdder hedgesWon = new LongAdder();
     private final LongAdder demotions = new LongAdder();
     private final LongAdder probes = new LongAdder();
-    private final AtomicInteger lateInRow = new AtomicInteger();
+    private final AtomicInteger lostInRow = new AtomicInteger();
     private final AtomicInteger onTimeInRow = new AtomicInteger();
     private final AtomicBoolean demoted = new AtomicBoolean();
     private final AtomicLong nextProbeNanos = new AtomicLong();
@@ -204,38 +206,51 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
       return Math.max(0, window.percentile(q, 1));
     }
 
-    /** Records whether a call was late; demotes or restores this endpoint. */
-    private void judged(boolean wasLate, Hedging hedging, long now) {
+    /** Records whether a call was late; an on-time answer may restore this endpoint. */
+    private void judged(boolean wasLate) {
       if (wasLate) {
         late.increment();
         onTimeInRow.set(0);
-        int inRow = lateInRow.incrementAndGet();
-        if (hedging.demoteAfter() > 0
-            && inRow >= hedging.demoteAfter()
-            && demoted.compareAndSet(false, true)) {
-          demotions.increment();
-          nextProbeNanos.set(now + hedging.probeInterval().toNanos());
-          LOG.log(
-              Level.WARNING,
-              "Keystone endpoint {0}: demoted behind the others after {1} late calls in a row"
-                  + " (hedge delay {2} ms); probed every {3} ms",
-              endpoint.uri(),
-              inRow,
-              hedgeDelayNanos() / 1_000_000,
-              hedging.probeInterval().toMillis());
-        }
-      } else {
-        lateInRow.set(0);
-        if (demoted.get()
-            && onTimeInRow.incrementAndGet() >= RESTORE_AFTER
-            && demoted.compareAndSet(true, false)) {
-          onTimeInRow.set(0);
-          LOG.log(
-              Level.WARNING,
-              "Keystone endpoint {0}: restored to its place after {1} on-time answers",
-              endpoint.uri(),
-              RESTORE_AFTER);
-        }
+        return;
+      }
+      if (demoted.get()
+          && onTimeInRow.incrementAndGet() >= RESTORE_AFTER
+          && demoted.compareAndSet(true, false)) {
+        onTimeInRow.set(0);
+        lostInRow.set(0);
+        LOG.log(
+            Level.WARNING,
+            "Keystone endpoint {0}: restored to its place after {1} on-time answers",
+            endpoint.uri(),
+            RESTORE_AFTER);
+      }
+    }
+
+    /** A call to this endpoint gave the answer used, before any other: it is not slow. */
+    private void won() {
+      lostInRow.set(0);
+    }
+
+    /**
+     * A call to this endpoint, late, was still pending when another endpoint's answer was used: a
+     * lost race. {@code demoteAfter} in a row demote it.
+     */
+    private void lost(Hedging hedging, long now) {
+      int inRow = lostInRow.incrementAndGet();
+      if (hedging.demoteAfter() > 0
+          && inRow >= hedging.demoteAfter()
+          && demoted.compareAndSet(false, true)) {
+        demotions.increment();
+        onTimeInRow.set(0);
+        nextProbeNanos.set(now + hedging.probeInterval().toNanos());
+        LOG.log(
+            Level.WARNING,
+            "Keystone endpoint {0}: demoted behind the others after losing {1} races in a row"
+                + " to another endpoint (hedge delay {2} ms); probed every {3} ms",
+            endpoint.uri(),
+            inRow,
+            hedgeDelayNanos() / 1_000_000,
+            hedging.probeInterval().toMillis());
       }
     }
 
@@ -473,7 +488,10 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
     }
     long added = member.window.added();
     long cached = member.delayNanos;
-    if (cached >= 0 && added - member.delayComputedAt < LatencyWindow.REFRESH) {
+    // While demoted the window takes no samples, so the delay stays what it was when the endpoint
+    // was still on time: the yardstick its probes must meet to be restored.
+    if (cached >= 0
+        && (member.demoted() || added - member.delayComputedAt < LatencyWindow.REFRESH)) {
       return cached;
     }
     long high = member.window.percentile(HEDGE_PERCENTILE, LatencyWindow.MIN_SAMPLES);
@@ -549,7 +567,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
     /** Judges this call late or on time, once. */
     void judge(boolean wasLate) {
       if (judged.compareAndSet(false, true)) {
-        member.judged(wasLate, hedging, nanoTime.getAsLong());
+        member.judged(wasLate);
       }
     }
   }
@@ -640,6 +658,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
             invalid = notValid;
             continue;
           }
+          settleRace(finished);
           return answer;
         }
         if (finished.role == Role.PROBE) {
@@ -656,6 +675,22 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
         return invalid;
       }
       throw unavailable(reasons);
+    }
+
+    /**
+     * The answer of {@code winner} is used: the late calls still pending lost the race to it (a
+     * probe neither wins nor loses one: it is a look alongside).
+     */
+    private void settleRace(Flight winner) {
+      long now = nanoTime.getAsLong();
+      for (Flight pending : inFlight) {
+        if (pending.role != Role.PROBE && pending.judged.get()) {
+          pending.member.lost(hedging, now);
+        }
+      }
+      if (winner.role != Role.PROBE) {
+        winner.member.won();
+      }
     }
 
     boolean hasNext() {

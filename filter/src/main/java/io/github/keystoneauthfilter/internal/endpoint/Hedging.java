@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * @param minDelay the shortest adaptive delay
  * @param maxDelay the longest adaptive delay, and the delay of an endpoint with too few samples
  * @param budget hedges allowed per validation, 0 to 1 (plus a burst of {@link #BURST})
- * @param demoteAfter late calls in a row that demote an endpoint; 0: never demote
+ * @param demoteAfter races lost in a row (late, and another endpoint's answer used) that demote an
+ *     endpoint; 0: never demote
  * @param probeInterval how often a demoted endpoint is probed
  */
 public record Hedging(
@@ -37,9 +38,7 @@ public record Hedging(
     OFF,
     /** A fixed delay for every endpoint. */
     FIXED,
-    /**
-     * Each endpoint's recent 95th percentile of successful calls, between the floor and ceiling.
-     */
+    /** Each endpoint's recent 99th percentile of answers, between the floor and ceiling. */
     ADAPTIVE
   }
 
