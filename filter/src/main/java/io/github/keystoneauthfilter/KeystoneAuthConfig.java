@@ -2,6 +2,7 @@ package io.github.keystoneauthfilter;
 
 import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.FailoverSettings;
+import io.github.keystoneauthfilter.config.HedgeSettings;
 import io.github.keystoneauthfilter.config.RedisSettings;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
@@ -38,6 +39,21 @@ public final class KeystoneAuthConfig {
 
   /** Default of {@code failover_deadline}: the longest one request spends on Keystone in all. */
   public static final Duration DEFAULT_FAILOVER_DEADLINE = Duration.ofSeconds(10);
+
+  /** Default of {@code failover_hedge_delay_min}: the shortest adaptive hedge delay. */
+  public static final Duration DEFAULT_FAILOVER_HEDGE_DELAY_MIN = Duration.ofMillis(50);
+
+  /** Default of {@code failover_hedge_delay_max}: the longest adaptive hedge delay. */
+  public static final Duration DEFAULT_FAILOVER_HEDGE_DELAY_MAX = Duration.ofMillis(500);
+
+  /** Default of {@code failover_hedge_budget}: hedges per validation, at most. */
+  public static final double DEFAULT_FAILOVER_HEDGE_BUDGET = 0.1;
+
+  /** Default of {@code failover_demote_after}: races lost in a row that demote an endpoint. */
+  public static final int DEFAULT_FAILOVER_DEMOTE_AFTER = 3;
+
+  /** Default of {@code failover_demote_probe_interval}: how often a demoted endpoint is probed. */
+  public static final Duration DEFAULT_FAILOVER_DEMOTE_PROBE_INTERVAL = Duration.ofSeconds(2);
 
   /** Default of {@code failover_failure_threshold}. */
   public static final int DEFAULT_FAILOVER_FAILURE_THRESHOLD = 3;
@@ -95,6 +111,7 @@ public final class KeystoneAuthConfig {
   private final int maxConnectionsPerEndpoint;
   private final int maxConcurrentValidations;
   private final FailoverSettings failover;
+  private final HedgeSettings hedging;
   private final SharedCacheSettings sharedCache;
   private final @Nullable String memcacheSecretKey;
   private final Clock clock;
@@ -133,6 +150,15 @@ public final class KeystoneAuthConfig {
             b.failoverOpen,
             b.failoverMaxOpen,
             b.failoverOnNotFound);
+    this.hedging =
+        new HedgeSettings(
+            b.failoverHedgeMode,
+            b.failoverHedgeDelay,
+            b.failoverHedgeDelayMin,
+            b.failoverHedgeDelayMax,
+            b.failoverHedgeBudget,
+            b.failoverDemoteAfter,
+            b.failoverDemoteProbeInterval);
     this.sharedCache = sharedCache;
     this.memcacheSecretKey = b.memcacheSecretKey;
     this.clock = b.clock;
@@ -168,6 +194,13 @@ public final class KeystoneAuthConfig {
   /** Deadline, circuit breakers and 404 handling across the ordered endpoints. */
   public FailoverSettings failover() {
     return failover;
+  }
+
+  /**
+   * Hedged validation and the demotion of slow endpoints (the {@code failover_hedge_*} options).
+   */
+  public HedgeSettings hedging() {
+    return hedging;
   }
 
   /** The in-process caches of valid identities and of invalid answers. */
@@ -298,6 +331,16 @@ public final class KeystoneAuthConfig {
         + ", memcache_security_strategy="
         + memcacheSecurityStrategy().optionValue()
         + "]";
+  }
+
+  /** How {@code failover_hedge_delay} chooses when to ask a second endpoint. */
+  public enum HedgeMode {
+    /** {@code adaptive}: each endpoint's recent 99th percentile, within the min and max. */
+    ADAPTIVE,
+    /** A fixed number of seconds. */
+    FIXED,
+    /** {@code off}: one endpoint at a time, no hedges and no demotion. */
+    OFF
   }
 
   /** How the filter logs in to Keystone for its service token. */

@@ -2,7 +2,12 @@ package io.github.keystoneauthfilter;
 
 import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_DOMAIN_NAME;
 import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_DEADLINE;
+import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_DEMOTE_AFTER;
+import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_DEMOTE_PROBE_INTERVAL;
 import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_FAILURE_THRESHOLD;
+import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_HEDGE_BUDGET;
+import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_HEDGE_DELAY_MAX;
+import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_HEDGE_DELAY_MIN;
 import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_MAX_OPEN;
 import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_FAILOVER_OPEN;
 import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_HTTP_CONNECT_TIMEOUT;
@@ -20,10 +25,12 @@ import static io.github.keystoneauthfilter.KeystoneAuthConfig.DEFAULT_TOKEN_CACH
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.absoluteUrl;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.atLeastOne;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.excludedPathList;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.fraction;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.hostPort;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.jmxName;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.keystoneUrl;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.nonBlank;
+import static io.github.keystoneauthfilter.internal.config.OptionChecks.notNegative;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.positive;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.readable;
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.redisUrlForm;
@@ -31,6 +38,7 @@ import static io.github.keystoneauthfilter.internal.config.OptionChecks.roleList
 import static io.github.keystoneauthfilter.internal.config.OptionChecks.secondsText;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig.AuthType;
+import io.github.keystoneauthfilter.KeystoneAuthConfig.HedgeMode;
 import io.github.keystoneauthfilter.KeystoneAuthConfig.MemcacheSecurityStrategy;
 import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
@@ -85,6 +93,13 @@ public final class KeystoneAuthConfigBuilder {
   Duration failoverOpen = DEFAULT_FAILOVER_OPEN;
   Duration failoverMaxOpen = DEFAULT_FAILOVER_MAX_OPEN;
   boolean failoverOnNotFound;
+  HedgeMode failoverHedgeMode = HedgeMode.ADAPTIVE;
+  @Nullable Duration failoverHedgeDelay;
+  Duration failoverHedgeDelayMin = DEFAULT_FAILOVER_HEDGE_DELAY_MIN;
+  Duration failoverHedgeDelayMax = DEFAULT_FAILOVER_HEDGE_DELAY_MAX;
+  double failoverHedgeBudget = DEFAULT_FAILOVER_HEDGE_BUDGET;
+  int failoverDemoteAfter = DEFAULT_FAILOVER_DEMOTE_AFTER;
+  Duration failoverDemoteProbeInterval = DEFAULT_FAILOVER_DEMOTE_PROBE_INTERVAL;
   List<InetSocketAddress> memcachedServers = List.of();
   MemcacheSecurityStrategy memcacheSecurityStrategy = MemcacheSecurityStrategy.NONE;
   @Nullable String memcacheSecretKey;
@@ -330,6 +345,76 @@ public final class KeystoneAuthConfigBuilder {
     return this;
   }
 
+  /**
+   * {@code failover_hedge_delay} set to a number of seconds: when the endpoint asked has not
+   * answered within it, the next admitted endpoint is asked too and the first definite answer wins.
+   */
+  public KeystoneAuthConfigBuilder failoverHedgeDelay(Duration value) {
+    this.failoverHedgeDelay = positive("failover_hedge_delay", value);
+    this.failoverHedgeMode = HedgeMode.FIXED;
+    return this;
+  }
+
+  /**
+   * {@code failover_hedge_delay=adaptive} (the default): each endpoint's hedge delay is the 99th
+   * percentile of its recent answers, within {@code failover_hedge_delay_min} and {@code _max}.
+   */
+  public KeystoneAuthConfigBuilder failoverHedgeDelayAdaptive() {
+    this.failoverHedgeDelay = null;
+    this.failoverHedgeMode = HedgeMode.ADAPTIVE;
+    return this;
+  }
+
+  /** {@code failover_hedge_delay=off}: one endpoint at a time, no hedges and no demotion. */
+  public KeystoneAuthConfigBuilder failoverHedgeOff() {
+    this.failoverHedgeDelay = null;
+    this.failoverHedgeMode = HedgeMode.OFF;
+    return this;
+  }
+
+  /** {@code failover_hedge_delay_min}: the shortest adaptive hedge delay, default 0.05 s. */
+  public KeystoneAuthConfigBuilder failoverHedgeDelayMin(Duration value) {
+    this.failoverHedgeDelayMin = positive("failover_hedge_delay_min", value);
+    return this;
+  }
+
+  /**
+   * {@code failover_hedge_delay_max}: the longest adaptive hedge delay (and the delay of an
+   * endpoint with fewer than 32 answers seen), default 0.5 s.
+   */
+  public KeystoneAuthConfigBuilder failoverHedgeDelayMax(Duration value) {
+    this.failoverHedgeDelayMax = positive("failover_hedge_delay_max", value);
+    return this;
+  }
+
+  /**
+   * {@code failover_hedge_budget}: hedges allowed per validation, 0 to 1, default 0.1 (plus a burst
+   * of 10, so that a site going bad is hedged at once).
+   */
+  public KeystoneAuthConfigBuilder failoverHedgeBudget(double value) {
+    this.failoverHedgeBudget = fraction("failover_hedge_budget", value);
+    return this;
+  }
+
+  /**
+   * {@code failover_demote_after}: races lost in a row (a call unanswered at its hedge delay and
+   * still pending when another endpoint's answer was used) that demote an endpoint behind the
+   * others, default 3; 0 never demotes.
+   */
+  public KeystoneAuthConfigBuilder failoverDemoteAfter(int value) {
+    this.failoverDemoteAfter = notNegative("failover_demote_after", value);
+    return this;
+  }
+
+  /**
+   * {@code failover_demote_probe_interval}: how often a demoted endpoint is probed (alongside a
+   * request, costing it no time), default 2 s; two on-time answers in a row restore it.
+   */
+  public KeystoneAuthConfigBuilder failoverDemoteProbeInterval(Duration value) {
+    this.failoverDemoteProbeInterval = positive("failover_demote_probe_interval", value);
+    return this;
+  }
+
   /** {@code failover_on_not_found}: ask the next endpoints after a 404, default false. */
   public KeystoneAuthConfigBuilder failoverOnNotFound(boolean value) {
     this.failoverOnNotFound = value;
@@ -439,6 +524,14 @@ public final class KeystoneAuthConfigBuilder {
               + secondsText(failoverMaxOpen)
               + ") must not be less than failover_open_seconds ("
               + secondsText(failoverOpen)
+              + ")");
+    }
+    if (failoverHedgeDelayMax.compareTo(failoverHedgeDelayMin) < 0) {
+      throw new IllegalArgumentException(
+          "failover_hedge_delay_max ("
+              + secondsText(failoverHedgeDelayMax)
+              + ") must not be less than failover_hedge_delay_min ("
+              + secondsText(failoverHedgeDelayMin)
               + ")");
     }
     TlsSettings tls = ConfigGroups.tls(cafile, certfile, keyfile, insecure);

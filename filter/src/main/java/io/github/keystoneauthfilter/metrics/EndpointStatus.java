@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param openUntil while OPEN, when the next probe may go; else null
  * @param answers definite answers (valid or invalid token) this endpoint gave since start
  * @param failures calls to this endpoint that gave no definite answer since start
+ * @param demoted whether the endpoint is demoted for being late: asked after the others (as an open
+ *     breaker is skipped), probed now and then, restored when it answers on time again
  */
 public record EndpointStatus(
     URI url,
@@ -25,4 +27,5 @@ public record EndpointStatus(
     int openings,
     @Nullable Instant openUntil,
     long answers,
-    long failures) {}
+    long failures,
+    boolean demoted) {}

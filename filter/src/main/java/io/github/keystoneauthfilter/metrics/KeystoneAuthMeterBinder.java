@@ -153,5 +153,30 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
         .description("The longest call to a Keystone endpoint since start")
         .tags(tags)
         .register(registry);
+    Gauge.builder(
+            "keystone.auth.endpoint.demoted", metrics, m -> EndpointCounter.DEMOTED.read(m, index))
+        .description("1 while a Keystone endpoint is demoted behind the others for being late")
+        .tags(tags)
+        .register(registry);
+    TimeGauge.builder(
+            "keystone.auth.endpoint.hedge.delay",
+            metrics,
+            TimeUnit.NANOSECONDS,
+            m -> EndpointCounter.HEDGE_DELAY_NANOS.read(m, index))
+        .description("The hedge delay last used for a Keystone endpoint")
+        .tags(tags)
+        .register(registry);
+    for (EndpointCounter percentile :
+        List.of(EndpointCounter.LATENCY_P50_NANOS, EndpointCounter.LATENCY_P99_NANOS)) {
+      TimeGauge.builder(
+              "keystone.auth.endpoint.latency.recent",
+              metrics,
+              TimeUnit.NANOSECONDS,
+              m -> percentile.read(m, index))
+          .description("A percentile of a Keystone endpoint's last 256 answers")
+          .tags(tags)
+          .tag("quantile", percentile == EndpointCounter.LATENCY_P50_NANOS ? "0.5" : "0.99")
+          .register(registry);
+    }
   }
 }

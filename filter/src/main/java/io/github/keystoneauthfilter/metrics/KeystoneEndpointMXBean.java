@@ -39,4 +39,31 @@ public interface KeystoneEndpointMXBean {
 
   /** The longest of those calls, in milliseconds. */
   double getLatencyMaxMillis();
+
+  /** Calls still unanswered at their hedge delay, or answered after it. */
+  long getLate();
+
+  /** Hedges sent to this endpoint because the one asked before it was late. */
+  long getHedgesSent();
+
+  /** Of those, the ones whose answer was used. */
+  long getHedgesWon();
+
+  /** Times this endpoint was demoted for being late. */
+  long getDemotions();
+
+  /** Probe calls made while it was demoted. */
+  long getProbes();
+
+  /** Whether it is demoted now. */
+  boolean isDemoted();
+
+  /** The hedge delay last used for it, in milliseconds. */
+  double getHedgeDelayMillis();
+
+  /** The median of its last 256 answers, in milliseconds. */
+  double getLatencyP50Millis();
+
+  /** The 99th percentile of its last 256 answers, in milliseconds. */
+  double getLatencyP99Millis();
 }

@@ -102,6 +102,15 @@ public record MetricsSnapshot(
    * @param consecutiveFailures its breaker's failures in a row while CLOSED
    * @param openings its breaker's openings in a row since the endpoint last answered
    * @param openUntil while OPEN, when the next probe may go; else null
+   * @param late calls still unanswered at their hedge delay, or answered after it
+   * @param hedgesSent hedges sent to it because the endpoint asked before it was late
+   * @param hedgesWon of {@code hedgesSent}, those whose answer was used
+   * @param demotions times it was demoted behind the others for being late
+   * @param probes probe calls made to it while it was demoted
+   * @param demoted whether it is demoted now (asked after the others, probed now and then)
+   * @param hedgeDelay the hedge delay last used for it (zero with hedging off)
+   * @param latencyP50 the median of its last 256 answers (zero before the first)
+   * @param latencyP99 the 99th percentile of its last 256 answers (zero before the first)
    */
   public record Endpoint(
       URI url,
@@ -117,7 +126,16 @@ public record MetricsSnapshot(
       Duration latencyMax,
       int consecutiveFailures,
       int openings,
-      @Nullable Instant openUntil) {
+      @Nullable Instant openUntil,
+      long late,
+      long hedgesSent,
+      long hedgesWon,
+      long demotions,
+      long probes,
+      boolean demoted,
+      Duration hedgeDelay,
+      Duration latencyP50,
+      Duration latencyP99) {
 
     /** Definite answers (valid or invalid token) it gave. */
     public long answers() {
@@ -127,7 +145,7 @@ public record MetricsSnapshot(
     /** The same figures as an {@link EndpointStatus}, the breaker view. */
     public EndpointStatus status() {
       return new EndpointStatus(
-          url, state, consecutiveFailures, openings, openUntil, answers(), failures);
+          url, state, consecutiveFailures, openings, openUntil, answers(), failures, demoted);
     }
   }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy on an ephemeral 127.0.0.1 port in front of one real server (e.g. a Keystone
@@ -29,7 +30,7 @@ public final class FaultProxy implements AutoCloseable {
   public static final Duration MAX_FAULT = Duration.ofSeconds(120);
 
   /** What the proxy does with the server's answers. */
-  public sealed interface Mode permits Pass, Trickle, Hold {}
+  public sealed interface Mode permits Pass, Trickle, Hold, Delay {}
 
   /** Forward answers as they come. */
   public record Pass() implements Mode {}
@@ -50,6 +51,21 @@ public final class FaultProxy implements AutoCloseable {
 
   /** Forward nothing back (the server's answer waits in the proxy) until the mode changes. */
   public record Hold() implements Mode {}
+
+  /**
+   * Forward each answer no sooner than {@code delay} after the last request bytes that went up the
+   * same connection: a server that answers {@code delay} late.
+   *
+   * @param delay how late
+   */
+  public record Delay(Duration delay) implements Mode {
+    /** Checks the delay is positive. */
+    public Delay {
+      if (delay.isNegative() || delay.isZero()) {
+        throw new IllegalArgumentException("delay must be positive: " + delay);
+      }
+    }
+  }
 
   private final InetSocketAddress target;
   private final ServerSocket server;
@@ -123,18 +139,19 @@ public final class FaultProxy implements AutoCloseable {
         closeQuietly(upstream);
         continue;
       }
-      pump(client, upstream, false, "fault-proxy-request-" + port());
-      pump(upstream, client, true, "fault-proxy-answer-" + port());
+      AtomicLong releaseAt = new AtomicLong(System.nanoTime());
+      pump(client, upstream, false, releaseAt, "fault-proxy-request-" + port());
+      pump(upstream, client, true, releaseAt, "fault-proxy-answer-" + port());
     }
   }
 
-  private void pump(Socket from, Socket to, boolean answers, String name) {
+  private void pump(Socket from, Socket to, boolean answers, AtomicLong releaseAt, String name) {
     Thread thread =
         new Thread(
             () -> {
               try (InputStream in = from.getInputStream();
                   OutputStream out = to.getOutputStream()) {
-                copy(in, out, answers);
+                copy(in, out, answers, releaseAt);
               } catch (IOException | InterruptedException e) {
                 // the other side closed, or the proxy did
               } finally {
@@ -149,7 +166,7 @@ public final class FaultProxy implements AutoCloseable {
     thread.start();
   }
 
-  private void copy(InputStream in, OutputStream out, boolean answers)
+  private void copy(InputStream in, OutputStream out, boolean answers, AtomicLong releaseAt)
       throws IOException, InterruptedException {
     long faultEnd = System.nanoTime() + MAX_FAULT.toNanos();
     byte[] buffer = new byte[8192];
@@ -163,6 +180,16 @@ public final class FaultProxy implements AutoCloseable {
       int n = in.read(buffer);
       if (n < 0) {
         return;
+      }
+      if (mode instanceof Delay delay) {
+        if (!answers) {
+          releaseAt.set(System.nanoTime() + delay.delay().toNanos());
+        } else {
+          long wait = releaseAt.get() - System.nanoTime();
+          if (wait > 0 && closed.await(wait, TimeUnit.NANOSECONDS)) {
+            return;
+          }
+        }
       }
       for (int i = 0; i < n; ) {
         if (answers && mode instanceof Trickle trickle) {

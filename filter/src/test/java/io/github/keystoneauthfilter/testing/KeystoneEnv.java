@@ -68,7 +68,11 @@ public final class KeystoneEnv {
    * {@code i}, with its own copy of the database and the same Fernet keys.
    */
   public static KeystoneEnv sitesFromSystemProperties() throws IOException {
-    Path dir = Path.of(System.getProperty(SITES_DIR_PROPERTY, DEFAULT_SITES_DIR));
+    return sites(Path.of(System.getProperty(SITES_DIR_PROPERTY, DEFAULT_SITES_DIR)));
+  }
+
+  /** The sites of sites directory {@code dir} ({@code keystone.sh sites -o dir}). */
+  public static KeystoneEnv sites(Path dir) throws IOException {
     KeystoneEnv sites =
         new KeystoneEnv(
             dir,

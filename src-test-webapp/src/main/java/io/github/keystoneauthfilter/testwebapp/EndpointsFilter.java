@@ -31,6 +31,7 @@ final class EndpointsFilter extends StatusPageFilter {
       node.put("openUntil", until == null ? null : until.toString());
       node.put("answers", status.answers());
       node.put("failures", status.failures());
+      node.put("demoted", status.demoted());
     }
     ObjectNode body = MAPPER.createObjectNode();
     body.set("endpoints", endpoints);

@@ -57,7 +57,16 @@ final class MetricsFilter extends StatusPageFilter {
           .put("timesOpened", endpoint.timesOpened())
           .put("calls", endpoint.calls())
           .put("latencyTotalMs", millis(endpoint.latencyTotal()))
-          .put("latencyMaxMs", millis(endpoint.latencyMax()));
+          .put("latencyMaxMs", millis(endpoint.latencyMax()))
+          .put("late", endpoint.late())
+          .put("hedgesSent", endpoint.hedgesSent())
+          .put("hedgesWon", endpoint.hedgesWon())
+          .put("demotions", endpoint.demotions())
+          .put("probes", endpoint.probes())
+          .put("demoted", endpoint.demoted())
+          .put("hedgeDelayMs", millis(endpoint.hedgeDelay()))
+          .put("latencyP50Ms", millis(endpoint.latencyP50()))
+          .put("latencyP99Ms", millis(endpoint.latencyP99()));
     }
     MetricsSnapshot.SharedCache shared = metrics.sharedCache();
     if (shared == null) {

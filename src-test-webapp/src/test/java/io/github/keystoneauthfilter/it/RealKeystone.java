@@ -53,6 +53,11 @@ final class RealKeystone {
     return new RealKeystone(KeystoneEnv.sitesFromSystemProperties(), repoRoot());
   }
 
+  /** The sites of sites directory {@code dir}: instance {@code i} is site {@code i}. */
+  static RealKeystone sites(Path dir) throws IOException {
+    return new RealKeystone(KeystoneEnv.sites(dir), repoRoot());
+  }
+
   /** The checkout's root: the nearest folder up from here holding scripts/keystone.sh. */
   static Path repoRoot() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {

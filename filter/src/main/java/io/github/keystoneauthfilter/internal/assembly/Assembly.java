@@ -15,6 +15,7 @@ import io.github.keystoneauthfilter.internal.cache.TokenCache;
 import io.github.keystoneauthfilter.internal.endpoint.Bulkhead;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
+import io.github.keystoneauthfilter.internal.endpoint.Hedging;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneClient;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneHttp;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneTls;
@@ -147,10 +148,38 @@ public final class Assembly {
             members,
             settings.failover().deadline(),
             settings.failover().onNotFound(),
+            hedging(settings),
+            // each validation in flight has at most two calls of its own; as many again may be
+            // abandoned calls still running out their time limit
+            2 * settings.maxConcurrentValidations(),
             settings.clock(),
             System::nanoTime);
     this.pool = endpoints;
     return endpoints;
+  }
+
+  /** The failover_hedge_* and failover_demote_* options; off with a single endpoint. */
+  private static Hedging hedging(KeystoneAuthConfig settings) {
+    if (settings.authUrls().size() < 2) {
+      return Hedging.OFF;
+    }
+    Hedging.Mode mode =
+        switch (settings.hedging().mode()) {
+          case ADAPTIVE -> Hedging.Mode.ADAPTIVE;
+          case FIXED -> Hedging.Mode.FIXED;
+          case OFF -> Hedging.Mode.OFF;
+        };
+    if (mode == Hedging.Mode.OFF) {
+      return Hedging.OFF;
+    }
+    return new Hedging(
+        mode,
+        settings.hedging().fixedDelay(),
+        settings.hedging().delayMin(),
+        settings.hedging().delayMax(),
+        settings.hedging().budget(),
+        settings.hedging().demoteAfter(),
+        settings.hedging().demoteProbeInterval());
   }
 
   private CircuitBreaker breaker(URI url) {
@@ -207,6 +236,10 @@ public final class Assembly {
 
   /** Closes what a failed {@link #build} had built, innermost last. */
   private void closeBuilt() {
+    EndpointPool endpoints = pool;
+    if (endpoints != null) {
+      endpoints.close();
+    }
     JmxMetrics registered = jmx;
     if (registered != null) {
       registered.close();

@@ -30,13 +30,17 @@ public record Stages(
     @Nullable JmxMetrics jmx)
     implements AutoCloseable {
 
-  /** Unregisters the MXBeans, then closes the HTTP client and the memcached store. */
+  /**
+   * Unregisters the MXBeans, then stops the pool's call threads (as their calls end) and closes the
+   * HTTP client and the memcached store.
+   */
   @Override
   public void close() {
     JmxMetrics registered = jmx;
     if (registered != null) {
       registered.close();
     }
+    pool.close();
     http.close();
     SharedStore shared = store;
     if (shared != null) {

@@ -135,6 +135,25 @@ public final class InitParameters {
           Map.entry(
               "failover_max_open_seconds",
               (b, v) -> b.failoverMaxOpen(seconds("failover_max_open_seconds", v))),
+          Map.entry("failover_hedge_delay", InitParameters::hedgeDelay),
+          Map.entry(
+              "failover_hedge_delay_min",
+              (b, v) -> b.failoverHedgeDelayMin(seconds("failover_hedge_delay_min", v))),
+          Map.entry(
+              "failover_hedge_delay_max",
+              (b, v) -> b.failoverHedgeDelayMax(seconds("failover_hedge_delay_max", v))),
+          Map.entry(
+              "failover_hedge_budget",
+              (b, v) -> b.failoverHedgeBudget(fraction("failover_hedge_budget", v))),
+          Map.entry(
+              "failover_demote_after",
+              (b, v) ->
+                  b.failoverDemoteAfter(
+                      (int) integer("failover_demote_after", v, 0, MAX_THRESHOLD))),
+          Map.entry(
+              "failover_demote_probe_interval",
+              (b, v) ->
+                  b.failoverDemoteProbeInterval(seconds("failover_demote_probe_interval", v))),
           Map.entry(
               "failover_on_not_found",
               (b, v) -> b.failoverOnNotFound(bool("failover_on_not_found", v))),
@@ -322,6 +341,30 @@ public final class InitParameters {
       default ->
           throw bad("auth_type", value, "'password', 'v3password' or 'v3applicationcredential'");
     }
+  }
+
+  /** {@code failover_hedge_delay}: {@code adaptive}, {@code off}, or a number of seconds. */
+  private static void hedgeDelay(KeystoneAuthConfigBuilder builder, String value) {
+    switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "adaptive" -> builder.failoverHedgeDelayAdaptive();
+      case "off" -> builder.failoverHedgeOff();
+      default -> {
+        if (!value.strip().matches("\\d{1,9}(\\.\\d{1,3})?")) {
+          throw bad(
+              "failover_hedge_delay", value, "adaptive, off, or a number of seconds such as 0.2");
+        }
+        builder.failoverHedgeDelay(seconds("failover_hedge_delay", value));
+      }
+    }
+  }
+
+  /** A number from 0 to 1, such as {@code 0.1}. */
+  public static double fraction(String option, String value) {
+    String trimmed = value.strip();
+    if (!trimmed.matches("(0(\\.\\d{1,6})?|1(\\.0{1,6})?|\\.\\d{1,6})")) {
+      throw bad(option, value, "a number from 0 to 1 such as 0.1");
+    }
+    return Double.parseDouble(trimmed);
   }
 
   public static boolean bool(String option, String value) {

@@ -202,6 +202,22 @@ public final class OptionChecks {
     return value;
   }
 
+  /** {@code value}, which must not be negative. */
+  public static int notNegative(String option, int value) {
+    if (value < 0) {
+      throw InitParameters.bad(option, Integer.toString(value), "a whole number of at least 0");
+    }
+    return value;
+  }
+
+  /** {@code value}, which must be from 0 to 1. */
+  public static double fraction(String option, double value) {
+    if (!(value >= 0 && value <= 1)) {
+      throw InitParameters.bad(option, Double.toString(value), "a number from 0 to 1 such as 0.1");
+    }
+    return value;
+  }
+
   /** An absolute URL with a host and no {@code "}, as sent in {@code WWW-Authenticate}. */
   public static URI absoluteUrl(String option, String value) {
     String trimmed = nonBlank(option, value);

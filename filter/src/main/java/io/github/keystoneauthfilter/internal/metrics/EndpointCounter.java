@@ -37,6 +37,34 @@ public enum EndpointCounter {
       "Times a Keystone endpoint's circuit breaker opened",
       null,
       null),
+  LATE(
+      EndpointPool.Member::late,
+      "keystone.auth.endpoint.late",
+      "Calls to a Keystone endpoint still unanswered at their hedge delay, or answered after it",
+      null,
+      null),
+  HEDGES_SENT(EndpointPool.Member::hedgesSent, Names.HEDGES, Names.HEDGES_TEXT, "outcome", "sent"),
+  HEDGES_WON(EndpointPool.Member::hedgesWon, Names.HEDGES, Names.HEDGES_TEXT, "outcome", "won"),
+  DEMOTIONS(
+      EndpointPool.Member::demotions,
+      "keystone.auth.endpoint.demotions",
+      "Times a Keystone endpoint was demoted behind the others for being late",
+      null,
+      null),
+  PROBES(
+      EndpointPool.Member::probes,
+      "keystone.auth.endpoint.probes",
+      "Probe calls to a Keystone endpoint while it was demoted",
+      null,
+      null),
+  /** 1 while the endpoint is demoted, else 0: a gauge. */
+  DEMOTED(member -> member.demoted() ? 1 : 0, null, null, null, null),
+  /** The hedge delay last used, in nanoseconds: a gauge. */
+  HEDGE_DELAY_NANOS(EndpointPool.Member::hedgeDelayNanos, null, null, null, null),
+  /** The median of the recent answers, in nanoseconds: a gauge. */
+  LATENCY_P50_NANOS(member -> member.latencyPercentileNanos(0.50), null, null, null, null),
+  /** The 99th percentile of the recent answers, in nanoseconds: a gauge. */
+  LATENCY_P99_NANOS(member -> member.latencyPercentileNanos(0.99), null, null, null, null),
   /** Calls made (answered or failed): the count of the latency timer. */
   CALLS(EndpointPool.Member::calls, null, null, null, null),
   /** Time spent in those calls, in nanoseconds: the total of the latency timer. */
@@ -48,6 +76,10 @@ public enum EndpointCounter {
   private static final class Names {
     static final String VALIDATIONS = "keystone.auth.endpoint.validations";
     static final String VALIDATIONS_TEXT = "Definite answers of a Keystone endpoint, by result";
+    static final String HEDGES = "keystone.auth.endpoint.hedges";
+    static final String HEDGES_TEXT =
+        "Hedges sent to a Keystone endpoint because the one asked before it was late, and those"
+            + " whose answer was used";
   }
 
   // Each constant's reading is a method reference that captures nothing: immutable.
@@ -82,7 +114,10 @@ public enum EndpointCounter {
     return metrics.endpoint(index, reading);
   }
 
-  /** Its Micrometer counter name, or null when it is offered another way (the latency meters). */
+  /**
+   * Its Micrometer counter name, or null when it is offered another way (the latency meters and the
+   * gauges).
+   */
   public @Nullable String meter() {
     return meter;
   }

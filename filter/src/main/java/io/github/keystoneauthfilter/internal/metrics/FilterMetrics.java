@@ -156,7 +156,16 @@ public final class FilterMetrics {
               Duration.ofNanos(EndpointCounter.MAX_CALL_NANOS.read(member)),
               breaker.consecutiveFailures(),
               breaker.openings(),
-              breaker.openUntil()));
+              breaker.openUntil(),
+              EndpointCounter.LATE.read(member),
+              EndpointCounter.HEDGES_SENT.read(member),
+              EndpointCounter.HEDGES_WON.read(member),
+              EndpointCounter.DEMOTIONS.read(member),
+              EndpointCounter.PROBES.read(member),
+              EndpointCounter.DEMOTED.read(member) == 1,
+              Duration.ofNanos(EndpointCounter.HEDGE_DELAY_NANOS.read(member)),
+              Duration.ofNanos(EndpointCounter.LATENCY_P50_NANOS.read(member)),
+              Duration.ofNanos(EndpointCounter.LATENCY_P99_NANOS.read(member))));
     }
     MetricsSnapshot.SharedCache sharedCache = null;
     if (current.shared() != null) {

@@ -277,5 +277,50 @@ public final class JmxMetrics implements AutoCloseable {
     public double getLatencyMaxMillis() {
       return EndpointCounter.MAX_CALL_NANOS.read(metrics, index) / NANOS_PER_MILLI;
     }
+
+    @Override
+    public long getLate() {
+      return EndpointCounter.LATE.read(metrics, index);
+    }
+
+    @Override
+    public long getHedgesSent() {
+      return EndpointCounter.HEDGES_SENT.read(metrics, index);
+    }
+
+    @Override
+    public long getHedgesWon() {
+      return EndpointCounter.HEDGES_WON.read(metrics, index);
+    }
+
+    @Override
+    public long getDemotions() {
+      return EndpointCounter.DEMOTIONS.read(metrics, index);
+    }
+
+    @Override
+    public long getProbes() {
+      return EndpointCounter.PROBES.read(metrics, index);
+    }
+
+    @Override
+    public boolean isDemoted() {
+      return EndpointCounter.DEMOTED.read(metrics, index) == 1;
+    }
+
+    @Override
+    public double getHedgeDelayMillis() {
+      return EndpointCounter.HEDGE_DELAY_NANOS.read(metrics, index) / NANOS_PER_MILLI;
+    }
+
+    @Override
+    public double getLatencyP50Millis() {
+      return EndpointCounter.LATENCY_P50_NANOS.read(metrics, index) / NANOS_PER_MILLI;
+    }
+
+    @Override
+    public double getLatencyP99Millis() {
+      return EndpointCounter.LATENCY_P99_NANOS.read(metrics, index) / NANOS_PER_MILLI;
+    }
   }
 }
