@@ -14,6 +14,8 @@ import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.internal.cache.TokenCache;
 import io.github.keystoneauthfilter.internal.endpoint.Bulkhead;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
+import io.github.keystoneauthfilter.internal.endpoint.Deadline;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.internal.endpoint.Hedging;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneClient;
@@ -29,6 +31,7 @@ import jakarta.ws.rs.client.Client;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -140,9 +143,13 @@ public final class Assembly {
     Client client = http();
     Credentials credentials = settings.credentials();
     List<EndpointPool.Member> members = new ArrayList<>();
+    List<KeystoneClient> clients = new ArrayList<>();
     for (URI url : settings.authUrls()) {
-      members.add(new EndpointPool.Member(keystoneClient(url, client, credentials), breaker(url)));
+      KeystoneClient keystone = keystoneClient(url, client, credentials);
+      clients.add(keystone);
+      members.add(new EndpointPool.Member(keystone, breaker(url)));
     }
+    logInAhead(clients, settings.httpConnectTimeout().plus(settings.httpRequestTimeout()));
     EndpointPool endpoints =
         new EndpointPool(
             members,
@@ -156,6 +163,42 @@ public final class Assembly {
             System::nanoTime);
     this.pool = endpoints;
     return endpoints;
+  }
+
+  /**
+   * Logs in at each endpoint, in order, on a thread of its own: start-up does not wait for it, and
+   * the first validation at any endpoint (the first hedge or failover to a site included) then
+   * needs no login of its own. One login per endpoint, each within one call's time limit; a failure
+   * is logged, not counted by the breakers (a validation logs in again as usual).
+   */
+  private static void logInAhead(List<KeystoneClient> clients, Duration limit) {
+    Thread thread =
+        new Thread(
+            () -> {
+              long start = System.nanoTime();
+              int loggedIn = 0;
+              for (KeystoneClient keystone : clients) {
+                try {
+                  keystone.logInAhead(Deadline.after(limit, System::nanoTime));
+                  loggedIn++;
+                } catch (EndpointFailureException | RuntimeException e) {
+                  LOG.log(
+                      Level.INFO,
+                      "service login at start failed at {0} ({1}); validations there will log in",
+                      keystone.uri(),
+                      e.getMessage());
+                }
+              }
+              LOG.log(
+                  Level.INFO,
+                  "service login at start: {0} of {1} endpoints in {2} ms",
+                  loggedIn,
+                  clients.size(),
+                  (System.nanoTime() - start) / 1_000_000);
+            },
+            "keystone-auth-login-ahead");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   /** The failover_hedge_* and failover_demote_* options; off with a single endpoint. */

@@ -124,6 +124,16 @@ public final class KeystoneClient implements Endpoint {
     this.serviceTokens = new ServiceTokenProvider(root, this::login, clock);
   }
 
+  /**
+   * Logs in now unless a usable service token is held already: done once per endpoint at start, so
+   * that the first validation (often a hedge or a failover to a site not asked before) pays no
+   * login and finds the HTTP and JSON paths loaded. A failure here is only logged: the breaker does
+   * not count it, and validations log in as usual.
+   */
+  public void logInAhead(Deadline deadline) throws EndpointFailureException {
+    serviceTokens.get(deadline);
+  }
+
   @Override
   public URI uri() {
     return root;
