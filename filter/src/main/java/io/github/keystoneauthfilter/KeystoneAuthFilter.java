@@ -9,6 +9,7 @@ import io.github.keystoneauthfilter.internal.request.ExcludedPaths;
 import io.github.keystoneauthfilter.internal.servlet.ChallengingResponse;
 import io.github.keystoneauthfilter.internal.servlet.IdentityRequest;
 import io.github.keystoneauthfilter.internal.servlet.Responses;
+import io.github.keystoneauthfilter.metrics.EndpointFailure;
 import io.github.keystoneauthfilter.metrics.EndpointStatus;
 import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import jakarta.servlet.Filter;
@@ -385,6 +386,16 @@ public final class KeystoneAuthFilter implements Filter {
    */
   public List<EndpointStatus> endpointStatuses() {
     return running().validator().endpointStatuses();
+  }
+
+  /**
+   * Each endpoint's latest failed call, in the configured order, leaving out endpoints that never
+   * failed (see {@link KeystoneTokenValidator#lastFailures()}).
+   *
+   * @throws IllegalStateException before {@link #init}
+   */
+  public List<EndpointFailure> lastFailures() {
+    return running().validator().lastFailures();
   }
 
   /**

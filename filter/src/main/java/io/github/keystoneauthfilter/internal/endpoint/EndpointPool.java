@@ -4,6 +4,7 @@ import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.metrics.EndpointFailure;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +46,7 @@ public final class EndpointPool implements TokenValidator {
     private final LongAdder calls = new LongAdder();
     private final LongAdder callNanos = new LongAdder();
     private final LongAccumulator maxCallNanos = new LongAccumulator(Math::max, 0);
+    private volatile @Nullable EndpointFailure lastFailure;
 
     /** Pairs an endpoint with its breaker. */
     public Member(Endpoint endpoint, CircuitBreaker breaker) {
@@ -108,6 +110,16 @@ public final class EndpointPool implements TokenValidator {
     /** The longest call to this endpoint so far, in nanoseconds; 0 before the first. */
     public long maxCallNanos() {
       return maxCallNanos.get();
+    }
+
+    /** The latest call to this endpoint that gave no definite answer, or null if none has. */
+    public @Nullable EndpointFailure lastFailure() {
+      return lastFailure;
+    }
+
+    private void failed(Instant at, String reason) {
+      failures.increment();
+      lastFailure = new EndpointFailure(endpoint.uri(), at, reason);
     }
 
     private void called(long nanos) {
@@ -177,14 +189,15 @@ public final class EndpointPool implements TokenValidator {
         answer = member.endpoint().validate(token, budget);
       } catch (EndpointFailureException e) {
         member.called(nanoTime.getAsLong() - start);
-        member.failures.increment();
+        member.failed(clock.instant(), e.getMessage());
         failedOver = member;
         record(member, e);
         reasons.add(e.getMessage());
         continue;
       } catch (RuntimeException e) {
         member.called(nanoTime.getAsLong() - start);
-        member.failures.increment();
+        member.failed(
+            clock.instant(), member.endpoint().uri() + ": unexpected " + e.getClass().getName());
         failedOver = member;
         // A bug or an unexpected library error must not leave a half-open probe hanging nor
         // become a 500: count it as an endpoint failure and go on.
@@ -198,7 +211,9 @@ public final class EndpointPool implements TokenValidator {
         // handle, but the breaker must still hear of it (else a half-open probe would never
         // report), before the error goes on up.
         try {
-          member.failures.increment();
+          member.failed(
+              clock.instant(),
+              member.endpoint().uri() + ": call died of " + e.getClass().getName());
         } finally {
           member.breaker().onFailure("call died of " + e.getClass().getName());
         }
