@@ -8,10 +8,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.AuthenticationManagerResolver;
+import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.method.configuration.EnableMethodSecurity;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
@@ -45,6 +49,23 @@ public class KeystoneSecurityAutoConfiguration {
   public KeystoneAuthorities keystoneAuthorities(KeystoneAuthProperties properties) {
     return new KeystoneAuthorities(
         properties.security().authorityPrefix(), properties.security().roleMappings());
+  }
+
+  /**
+   * Pre-authenticated Keystone identities for an {@code AuthenticationManager}, declared only when
+   * the application has no authentication of its own: then Spring Boot creates no generated user
+   * (whose password it would log) beside Keystone.
+   */
+  @Bean
+  @ConditionalOnMissingBean({
+    AuthenticationManager.class,
+    AuthenticationProvider.class,
+    UserDetailsService.class,
+    AuthenticationManagerResolver.class
+  })
+  public KeystoneAuthenticationProvider keystoneAuthenticationProvider(
+      KeystoneAuthorities authorities) {
+    return new KeystoneAuthenticationProvider(authorities);
   }
 
   /**
