@@ -189,6 +189,32 @@ class StarterIT {
   }
 
   @Test
+  void filtersJackson2AndBoot4sJackson3ServeTheSameApp() throws Exception {
+    // The filter reads Keystone's answers with Jackson 2 (every 200 here needs it); on Boot 4 the
+    // application's own JSON (the actuator's, below) is written by Jackson 3.
+    assertTrue(present("com.fasterxml.jackson.databind.ObjectMapper"));
+    if (present("org.springframework.boot.health.contributor.HealthIndicator")) {
+      assertTrue(present("tools.jackson.databind.ObjectMapper"), "Boot 4 brings Jackson 3");
+      assertTrue(
+          context.getBeanNamesForType(Class.forName("tools.jackson.databind.json.JsonMapper"))
+                  .length
+              > 0,
+          "Boot 4's JSON mapper is Jackson 3's");
+    }
+    HttpResponse<String> health = get(port, "/actuator/health/keystone");
+    assertTrue(health.body().contains("\"status\":\"UP\""), health.body());
+  }
+
+  private static boolean present(String className) {
+    try {
+      Class.forName(className, false, StarterIT.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  @Test
   void noGeneratedDevelopmentUserBesideKeystone() {
     assertEquals(0, context.getBeanNamesForType(UserDetailsService.class).length);
     assertEquals(1, context.getBeanNamesForType(KeystoneAuthenticationProvider.class).length);
