@@ -29,57 +29,55 @@ import org.springframework.boot.convert.DurationUnit;
  * filter checks the value ({@link KeystoneAuthConfig#fromOptions}). A bad value stops start-up with
  * the filter's message, the option named by its Spring name ({@link #toConfig()}).
  *
- * @param enabled whether the starter sets anything up (default true; it also needs {@code
- *     auth-url})
- * @param authUrl {@code auth_url}: Keystone URLs in order of preference, primary first
- * @param authType {@code auth_type}: {@code password} (default) or {@code v3applicationcredential}
- * @param username {@code username}: the service user the filter logs in as
- * @param password {@code password} of the service user; keep it out of the file ({@code
- *     KEYSTONE_AUTH_PASSWORD} in the environment, or {@code ${NAME}})
- * @param projectName {@code project_name} of the service user
- * @param userDomainName {@code user_domain_name} (default {@code Default})
- * @param projectDomainName {@code project_domain_name} (default {@code Default})
- * @param applicationCredentialId {@code application_credential_id}
- * @param applicationCredentialName {@code application_credential_name}
- * @param applicationCredentialSecret {@code application_credential_secret}
- * @param wwwAuthenticateUri {@code www_authenticate_uri}: sent as {@code WWW-Authenticate: Keystone
- *     uri="…"} with every 401 (default the first auth-url)
- * @param delayAuthDecision {@code delay_auth_decision}: never answer 401/503 in the filter;
- *     requests without a valid token reach the application's own rules as anonymous (default false)
- * @param tokenCacheTime {@code token_cache_time}: how long a valid identity is cached, capped at
- *     the token's expiry; {@code -1} or {@code 0} disables (default 300 s)
- * @param tokenCacheMaxEntries {@code token_cache_max_entries} (default 10000)
- * @param invalidTokenCacheTime {@code invalid_token_cache_time} (default 5 s)
- * @param invalidTokenCacheMaxEntries {@code invalid_token_cache_max_entries} (default 10000)
- * @param includeServiceCatalog {@code include_service_catalog} (default true)
- * @param serviceTokenRoles {@code service_token_roles} (default {@code service})
- * @param serviceTokenRolesRequired {@code service_token_roles_required} (default true)
- * @param serviceType {@code service_type}: this service's catalog type, for access rules
- * @param excludedPaths {@code excluded_paths}: paths let through without a token ({@code /health},
- *     {@code /public/*}); the starter's default security chain permits exactly those requests
- * @param cafile {@code cafile}: PEM CA bundle for Keystone's TLS certificates
- * @param certfile {@code certfile}: PEM client certificate for mutual TLS
- * @param keyfile {@code keyfile}: PKCS#8 PEM key of {@code certfile}
- * @param insecure {@code insecure}: accept any TLS certificate (tests only; default false)
- * @param httpConnectTimeout {@code http_connect_timeout} (default 2 s)
- * @param httpRequestTimeout {@code http_request_timeout} (default 5 s)
- * @param httpMaxConnectionsPerEndpoint {@code http_max_connections_per_endpoint} (default 32)
- * @param maxConcurrentValidations {@code max_concurrent_validations} (default 64)
- * @param failoverDeadline {@code failover_deadline} (default 10 s)
- * @param failoverFailureThreshold {@code failover_failure_threshold} (default 3)
- * @param failoverOpenSeconds {@code failover_open_seconds} (default 5 s)
- * @param failoverMaxOpenSeconds {@code failover_max_open_seconds} (default 60 s)
- * @param failoverOnNotFound {@code failover_on_not_found} (default false)
- * @param memcachedServers {@code memcached_servers}: {@code host:port} of a shared token cache
- * @param memcacheSecurityStrategy {@code memcache_security_strategy}: {@code None}, {@code MAC} or
- *     {@code ENCRYPT}
- * @param memcacheSecretKey {@code memcache_secret_key}
- * @param memcachePoolSocketTimeout {@code memcache_pool_socket_timeout} (default 1 s)
- * @param memcachePoolDeadRetry {@code memcache_pool_dead_retry} (default 300 s)
- * @param memcachePoolMaxsize {@code memcache_pool_maxsize} (default 2)
- * @param metricsJmxName {@code metrics_jmx_name}: register the metrics as MXBeans under this name
- * @param configFile {@code config_file}: a properties file of more options (keystonemiddleware
- *     names); these properties beat it
+ * @param enabled whether the starter sets anything up (default true; it also needs auth-url)
+ * @param authUrl auth_url: Keystone URLs in order of preference, primary first
+ * @param authType auth_type: password (default) or v3applicationcredential
+ * @param username username: the service user the filter logs in as
+ * @param password password of the service user; keep it out of the file (the environment variable
+ *     KEYSTONE_AUTH_PASSWORD, or ${NAME})
+ * @param projectName project_name of the service user
+ * @param userDomainName user_domain_name (default Default)
+ * @param projectDomainName project_domain_name (default Default)
+ * @param applicationCredentialId application_credential_id
+ * @param applicationCredentialName application_credential_name
+ * @param applicationCredentialSecret application_credential_secret
+ * @param wwwAuthenticateUri www_authenticate_uri: sent as WWW-Authenticate: Keystone uri="…" with
+ *     every 401 (default the first auth-url)
+ * @param delayAuthDecision delay_auth_decision: never answer 401/503 in the filter; requests
+ *     without a valid token reach the application's own rules as anonymous (default false)
+ * @param tokenCacheTime token_cache_time: how long a valid identity is cached, capped at the
+ *     token's expiry; -1 or 0 disables (default 300 s)
+ * @param tokenCacheMaxEntries token_cache_max_entries (default 10000)
+ * @param invalidTokenCacheTime invalid_token_cache_time (default 5 s)
+ * @param invalidTokenCacheMaxEntries invalid_token_cache_max_entries (default 10000)
+ * @param includeServiceCatalog include_service_catalog (default true)
+ * @param serviceTokenRoles service_token_roles (default service)
+ * @param serviceTokenRolesRequired service_token_roles_required (default true)
+ * @param serviceType service_type: this service's catalog type, for access rules
+ * @param excludedPaths excluded_paths: paths let through without a token (/health, /public/*); the
+ *     starter's default security chain permits exactly those requests
+ * @param cafile cafile: PEM CA bundle for Keystone's TLS certificates
+ * @param certfile certfile: PEM client certificate for mutual TLS
+ * @param keyfile keyfile: PKCS#8 PEM key of certfile
+ * @param insecure insecure: accept any TLS certificate (tests only; default false)
+ * @param httpConnectTimeout http_connect_timeout (default 2 s)
+ * @param httpRequestTimeout http_request_timeout (default 5 s)
+ * @param httpMaxConnectionsPerEndpoint http_max_connections_per_endpoint (default 32)
+ * @param maxConcurrentValidations max_concurrent_validations (default 64)
+ * @param failoverDeadline failover_deadline (default 10 s)
+ * @param failoverFailureThreshold failover_failure_threshold (default 3)
+ * @param failoverOpenSeconds failover_open_seconds (default 5 s)
+ * @param failoverMaxOpenSeconds failover_max_open_seconds (default 60 s)
+ * @param failoverOnNotFound failover_on_not_found (default false)
+ * @param memcachedServers memcached_servers: host:port of a shared token cache
+ * @param memcacheSecurityStrategy memcache_security_strategy: None, MAC or ENCRYPT
+ * @param memcacheSecretKey memcache_secret_key
+ * @param memcachePoolSocketTimeout memcache_pool_socket_timeout (default 1 s)
+ * @param memcachePoolDeadRetry memcache_pool_dead_retry (default 300 s)
+ * @param memcachePoolMaxsize memcache_pool_maxsize (default 2)
+ * @param metricsJmxName metrics_jmx_name: register the metrics as MXBeans under this name
+ * @param configFile config_file: a properties file of more options (keystonemiddleware names);
+ *     these properties beat it
  * @param security how identities become Spring Security authorities
  */
 @ConfigurationProperties("keystone.auth")
@@ -142,12 +140,12 @@ public record KeystoneAuthProperties(
    * How a confirmed Keystone identity becomes Spring Security authorities ({@code
    * keystone.auth.security.*}).
    *
-   * @param authorityPrefix put before each (mapped) role name; default {@code ROLE_}, so that
-   *     {@code hasRole('admin')} matches the Keystone role {@code admin}
-   * @param roleMappings Keystone role name to the name used for the authority, e.g. {@code
-   *     keystone.auth.security.role-mappings.member=user}; roles not listed keep their name
-   * @param methodSecurity whether the starter turns on {@code @PreAuthorize} ({@code
-   *     EnableMethodSecurity}); default true
+   * @param authorityPrefix put before each (mapped) role name; default ROLE_, so that
+   *     hasRole('admin') matches the Keystone role admin
+   * @param roleMappings Keystone role name to the name used for the authority, e.g.
+   *     keystone.auth.security.role-mappings.member=user; roles not listed keep their name
+   * @param methodSecurity whether the starter turns on @PreAuthorize (EnableMethodSecurity);
+   *     default true
    */
   public record Security(
       @DefaultValue("ROLE_") String authorityPrefix,
@@ -180,14 +178,15 @@ public record KeystoneAuthProperties(
   /**
    * The filter's configuration from these properties.
    *
-   * @throws IllegalArgumentException when a value is bad or a required one missing: the filter's
-   *     message, each option in it named by its property ({@code keystone.auth.token-cache-time})
+   * @throws InvalidKeystonePropertiesException when a value is bad or a required one missing: the
+   *     filter's message, each option in it named by its property ({@code
+   *     keystone.auth.token-cache-time})
    */
   public KeystoneAuthConfig toConfig() {
     try {
       return KeystoneAuthConfig.fromOptions(toOptions()).build();
     } catch (IllegalArgumentException | IllegalStateException e) {
-      throw new IllegalArgumentException(springNames(String.valueOf(e.getMessage())), e);
+      throw new InvalidKeystonePropertiesException(springNames(String.valueOf(e.getMessage())), e);
     }
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -150,6 +151,33 @@ class KeystoneAuthAutoConfigurationTest {
                     .hasStackTraceContaining(
                         "keystone.auth.failover-failure-threshold must be a whole number from 1 to"
                             + " 1000 but was '0'"));
+  }
+
+  @Test
+  void badValueIsReportedWithoutAStackTraceByTheFailureAnalyzer() {
+    configured
+        .withPropertyValues("keystone.auth.failover-failure-threshold=0")
+        .run(
+            context -> {
+              FailureAnalysis analysis =
+                  new KeystonePropertiesFailureAnalyzer().analyze(context.getStartupFailure());
+              assertThat(analysis).isNotNull();
+              assertThat(analysis.getDescription())
+                  .isEqualTo(
+                      "The Keystone filter's settings are not valid:"
+                          + " keystone.auth.failover-failure-threshold must be a whole number from 1"
+                          + " to 1000 but was '0'");
+              assertThat(analysis.getAction()).contains("keystone.auth.*");
+            });
+  }
+
+  @Test
+  void failureAnalyzerIsRegisteredForSpringBoot() throws Exception {
+    try (var in = getClass().getClassLoader().getResourceAsStream("META-INF/spring.factories")) {
+      assertThat(in).isNotNull();
+      assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+          .contains(KeystonePropertiesFailureAnalyzer.class.getName());
+    }
   }
 
   @Test
