@@ -9,6 +9,7 @@ import io.github.keystoneauthfilter.internal.request.ExcludedPaths;
 import io.github.keystoneauthfilter.internal.servlet.ChallengingResponse;
 import io.github.keystoneauthfilter.internal.servlet.IdentityRequest;
 import io.github.keystoneauthfilter.internal.servlet.Responses;
+import io.github.keystoneauthfilter.metrics.EndpointFailure;
 import io.github.keystoneauthfilter.metrics.EndpointStatus;
 import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import jakarta.servlet.Filter;
@@ -324,6 +325,24 @@ public final class KeystoneAuthFilter implements Filter {
     }
   }
 
+  /**
+   * Whether this filter let the request through without a token because its path is in {@code
+   * excluded_paths} (on any pass of the request, after the filter ran on its first). False for a
+   * request it has not seen, one it validated (whatever the outcome), and one that only claims to
+   * be excluded: the answer comes from the filter's own decision, which no header or attribute a
+   * client or front end sends can imitate. For security layers behind the filter, such as Spring
+   * Security's, that permit exactly the requests the filter excluded.
+   *
+   * @param request a request this filter may have passed on
+   */
+  public boolean isExcluded(ServletRequest request) {
+    if (!(request instanceof HttpServletRequest http)) {
+      return false;
+    }
+    Decision decision = decided(http);
+    return decision != null && !decision.refused() && decision.challenge() == null;
+  }
+
   /** This instance's decision on an earlier pass of the request, or null on the first pass. */
   private @Nullable Decision decided(HttpServletRequest request) {
     // A string (or anything else) under the attribute's name is not a decision: only ours count.
@@ -385,6 +404,16 @@ public final class KeystoneAuthFilter implements Filter {
    */
   public List<EndpointStatus> endpointStatuses() {
     return running().validator().endpointStatuses();
+  }
+
+  /**
+   * Each endpoint's latest failed call, in the configured order, leaving out endpoints that never
+   * failed (see {@link KeystoneTokenValidator#lastFailures()}).
+   *
+   * @throws IllegalStateException before {@link #init}
+   */
+  public List<EndpointFailure> lastFailures() {
+    return running().validator().lastFailures();
   }
 
   /**

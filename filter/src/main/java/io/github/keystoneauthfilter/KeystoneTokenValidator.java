@@ -2,12 +2,14 @@ package io.github.keystoneauthfilter;
 
 import io.github.keystoneauthfilter.internal.assembly.Assembly;
 import io.github.keystoneauthfilter.internal.assembly.Stages;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.internal.log.Loggers;
 import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.github.keystoneauthfilter.internal.request.CanonicalPath;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
+import io.github.keystoneauthfilter.metrics.EndpointFailure;
 import io.github.keystoneauthfilter.metrics.EndpointStatus;
 import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import java.lang.System.Logger.Level;
@@ -299,6 +301,22 @@ public final class KeystoneTokenValidator implements AutoCloseable {
       statuses.add(endpoint.status());
     }
     return statuses;
+  }
+
+  /**
+   * Each endpoint's latest failed call (no definite answer: down, timed out, a 5xx, garbage,
+   * refused service credentials), in the configured order; endpoints that never failed are left
+   * out. For health pages, beside {@link #endpointStatuses()}.
+   */
+  public List<EndpointFailure> lastFailures() {
+    List<EndpointFailure> failures = new ArrayList<>();
+    for (EndpointPool.Member member : stages.pool().members()) {
+      EndpointFailure failure = member.lastFailure();
+      if (failure != null) {
+        failures.add(failure);
+      }
+    }
+    return failures;
   }
 
   /**

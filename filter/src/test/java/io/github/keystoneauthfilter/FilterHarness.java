@@ -34,6 +34,11 @@ final class FilterHarness implements AutoCloseable {
   }
 
   static FilterHarness start(KeystoneAuthFilter filter) throws Exception {
+    return start(filter, new Ok());
+  }
+
+  /** As {@link #start(KeystoneAuthFilter)}, in front of {@code app} instead. */
+  static FilterHarness start(KeystoneAuthFilter filter, HttpServlet app) throws Exception {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -42,7 +47,7 @@ final class FilterHarness implements AutoCloseable {
     FilterHolder holder = new FilterHolder(filter);
     holder.setName("keystone-auth");
     context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
-    context.addServlet(new ServletHolder(new Ok()), "/*");
+    context.addServlet(new ServletHolder(app), "/*");
     server.setHandler(context);
     server.start();
     return new FilterHarness(server, URI.create("http://127.0.0.1:" + connector.getLocalPort()));
@@ -56,6 +61,16 @@ final class FilterHarness implements AutoCloseable {
       request.header(headers[i], headers[i + 1]);
     }
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /** GET {@code path} with these header name/value pairs; the body. */
+  String body(String path, String... headers) throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
   /** GET /app with this token; the status code. */

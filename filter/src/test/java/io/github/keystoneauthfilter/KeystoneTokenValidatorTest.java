@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.keystoneauthfilter.metrics.EndpointFailure;
 import io.github.keystoneauthfilter.metrics.EndpointStatus;
 import io.github.keystoneauthfilter.metrics.KeystoneAuthMeterBinder;
 import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
@@ -201,6 +202,23 @@ class KeystoneTokenValidatorTest {
     assertNotNull(endpoint.openUntil());
     assertEquals(1, endpoint.openings());
     assertEquals(status, endpoint.status());
+  }
+
+  @Test
+  void lastFailuresWhenKeystoneAnswers503ThenNamesTheEndpointAndWhyWithoutTheToken() {
+    String token = site.issue(KeystoneTokenFixture.create());
+    start();
+    validator.validate(token, null);
+    assertEquals(List.of(), validator.lastFailures(), "no failure yet");
+    site.fault(Fault.status(503));
+
+    validator.validate("another-" + token, null);
+
+    List<EndpointFailure> failures = validator.lastFailures();
+    assertEquals(1, failures.size(), failures.toString());
+    assertEquals(site.uri(), failures.get(0).url());
+    assertTrue(failures.get(0).reason().contains("503"), failures.get(0).reason());
+    assertFalse(failures.get(0).reason().contains(token), failures.get(0).reason());
   }
 
   @Test

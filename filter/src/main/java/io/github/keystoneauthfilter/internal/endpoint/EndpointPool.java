@@ -4,6 +4,7 @@ import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.metrics.EndpointFailure;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,6 +79,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
     private final LongAdder valid = new LongAdder();
     private final LongAdder invalid = new LongAdder();
     private final LongAdder failures = new LongAdder();
+    private volatile @Nullable EndpointFailure lastFailure;
     private final LongAdder skipped = new LongAdder();
     private final LongAdder failovers = new LongAdder();
     private final LongAdder calls = new LongAdder();
@@ -262,6 +264,16 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
           && nextProbeNanos.compareAndSet(due, now + hedging.probeInterval().toNanos());
     }
 
+    /** The latest call to this endpoint that gave no definite answer, or null if none has. */
+    public @Nullable EndpointFailure lastFailure() {
+      return lastFailure;
+    }
+
+    private void failed(Instant at, String reason) {
+      failures.increment();
+      lastFailure = new EndpointFailure(endpoint.uri(), at, reason);
+    }
+
     private void called(long nanos) {
       long elapsed = Math.max(0, nanos);
       calls.increment();
@@ -444,12 +456,13 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
       answer = member.endpoint().validate(token, budget);
     } catch (EndpointFailureException e) {
       member.called(nanoTime.getAsLong() - start);
-      member.failures.increment();
+      member.failed(clock.instant(), String.valueOf(e.getMessage()));
       record(member, e);
       return new Outcome(null, String.valueOf(e.getMessage()));
     } catch (RuntimeException e) {
       member.called(nanoTime.getAsLong() - start);
-      member.failures.increment();
+      member.failed(
+          clock.instant(), member.endpoint().uri() + ": unexpected " + e.getClass().getName());
       // A bug or an unexpected library error must not leave a half-open probe hanging nor
       // become a 500: count it as an endpoint failure and go on.
       LOG.log(Level.ERROR, "unexpected error validating a token at " + member.endpoint().uri(), e);
@@ -461,7 +474,8 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
       // handle, but the breaker must still hear of it (else a half-open probe would never
       // report), before the error goes on up.
       try {
-        member.failures.increment();
+        member.failed(
+            clock.instant(), member.endpoint().uri() + ": call died of " + e.getClass().getName());
       } finally {
         member.breaker().onFailure("call died of " + e.getClass().getName());
       }

@@ -12,6 +12,7 @@ import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException.K
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
+import io.github.keystoneauthfilter.metrics.EndpointFailure;
 import io.github.keystoneauthfilter.testing.Identities;
 import io.github.keystoneauthfilter.testing.MutableClock;
 import java.net.URI;
@@ -361,6 +362,32 @@ class EndpointPoolTest {
             + "http://c:5000: unexpected IllegalStateException",
         e.getMessage());
     assertNotNull(e.retryAfter());
+  }
+
+  @Test
+  void lastFailureWhenEndpointsFailThenEachKeepsItsLatestWithTimeAndReason() {
+    FakeEndpoint a = failing("http://a:5000", Kind.UNAVAILABLE, "503 Service Unavailable");
+    FakeEndpoint b = crashing("http://b:5000");
+    FakeEndpoint c = answering("http://c:5000", VALID);
+    EndpointPool pool = pool(false, 3, a, b, c);
+    assertEquals(null, pool.members().get(0).lastFailure());
+
+    pool.validate(TOKEN);
+    clock.advance(Duration.ofSeconds(7));
+    pool.validate(TOKEN);
+
+    EndpointFailure first = pool.members().get(0).lastFailure();
+    assertEquals(
+        new EndpointFailure(
+            URI.create("http://a:5000"),
+            START.plusSeconds(7),
+            "http://a:5000: 503 Service Unavailable"),
+        first);
+    EndpointFailure second = pool.members().get(1).lastFailure();
+    assertNotNull(second);
+    assertEquals("http://b:5000: unexpected java.lang.IllegalStateException", second.reason());
+    assertFalse(second.reason().contains(TOKEN_VALUE), second.reason());
+    assertEquals(null, pool.members().get(2).lastFailure(), "c answered");
   }
 
   @Test

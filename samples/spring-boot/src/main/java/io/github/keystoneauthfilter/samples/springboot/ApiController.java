@@ -1,79 +1,46 @@
 package io.github.keystoneauthfilter.samples.springboot;
 
-import io.github.keystoneauthfilter.Identity;
-import io.github.keystoneauthfilter.KeystoneAuthFilter;
-import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
+import io.github.keystoneauthfilter.spring.KeystonePrincipal;
+import org.springframework.security.access.prepost.PreAuthorize;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /api/hello} greets the caller; {@code GET /api/admin} answers 403 unless the caller
- * has the role {@code sample.admin-role}; any other {@code GET /api/**} names the caller. All read
- * the {@link Identity} the filter validated.
+ * {@code GET /api/hello} greets a caller with the Keystone role {@code member}; {@code GET
+ * /api/admin} needs the role {@code admin} (else 403); any other {@code GET /api/**} names the
+ * caller. The caller is the {@link KeystonePrincipal} the starter made from the identity Keystone
+ * confirmed.
  */
 @RestController
 @RequestMapping("/api")
 public class ApiController {
-  private final String adminRole;
-
-  public ApiController(@Value("${sample.admin-role:admin}") String adminRole) {
-    this.adminRole = adminRole;
-  }
-
   @GetMapping("/hello")
-  public ResponseEntity<String> hello(
-      @RequestAttribute(name = KeystoneAuthFilter.IDENTITY_ATTRIBUTE, required = false)
-          @Nullable Identity identity) {
-    if (identity == null) {
-      return unauthorized();
-    }
-    return ResponseEntity.ok(
-        "hello, "
-            + identity.userName()
-            + " of "
-            + identity.projectName()
-            + ", roles "
-            + String.join(",", identity.roles())
-            + "\n");
+  @PreAuthorize("hasRole('member')")
+  public String hello(@AuthenticationPrincipal KeystonePrincipal caller) {
+    return "hello, "
+        + caller.getName()
+        + " of "
+        + caller.projectName()
+        + ", roles "
+        + String.join(",", caller.roles())
+        + "\n";
   }
 
   @GetMapping("/admin")
-  public ResponseEntity<String> admin(
-      @RequestAttribute(name = KeystoneAuthFilter.IDENTITY_ATTRIBUTE, required = false)
-          @Nullable Identity identity) {
-    if (identity == null) {
-      return unauthorized();
-    }
-    if (!identity.roles().contains(adminRole)) {
-      return ResponseEntity.status(HttpStatus.FORBIDDEN)
-          .body("the role " + adminRole + " is required\n");
-    }
-    return ResponseEntity.ok(
-        "welcome, " + identity.userName() + ": you have the role " + adminRole + "\n");
+  @PreAuthorize("hasRole('admin')")
+  public String admin(@AuthenticationPrincipal KeystonePrincipal caller) {
+    return "welcome, " + caller.getName() + ": you have the role admin\n";
   }
 
   /**
-   * Any other {@code GET /api/**}: who the caller is. It trusts the filter to let no request
-   * without a valid token reach {@code /api/**}; Spring matches it against the raw request URI (so
-   * {@code /api/..;/public/x} lands here), which is why the filter grants no exemption to such
-   * URIs.
+   * Any other {@code GET /api/**}: who the caller is. Spring MVC matches it against the raw request
+   * URI (so {@code /api/..;/public/x} lands here), which is why the filter grants no exemption to
+   * such URIs: without a token they get the filter's 401.
    */
   @GetMapping("/**")
-  public ResponseEntity<String> any(
-      @RequestAttribute(name = KeystoneAuthFilter.IDENTITY_ATTRIBUTE, required = false)
-          @Nullable Identity identity) {
-    return ResponseEntity.ok(
-        "api, for " + (identity == null ? "nobody" : identity.userName()) + "\n");
-  }
-
-  /** Only with delay_auth_decision=true, when the filter leaves the answer to the app. */
-  private static ResponseEntity<String> unauthorized() {
-    return ResponseEntity.status(HttpStatus.UNAUTHORIZED)
-        .body("a valid X-Auth-Token is required\n");
+  public String any(@AuthenticationPrincipal KeystonePrincipal caller) {
+    return "api, for " + caller.getName() + "\n";
   }
 }

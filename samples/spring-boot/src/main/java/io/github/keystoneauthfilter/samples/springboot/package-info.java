@@ -1,6 +1,6 @@
 /**
- * The Spring Boot sample: the filter registered once with a {@code FilterRegistrationBean} from
- * {@code keystone.*} properties, in front of a {@code @RestController}.
+ * The Spring Boot sample: the Keystone starter configured by {@code keystone.auth.*} properties, in
+ * front of a {@code @RestController} with {@code @PreAuthorize} methods.
  */
 @NullMarked
 package io.github.keystoneauthfilter.samples.springboot;

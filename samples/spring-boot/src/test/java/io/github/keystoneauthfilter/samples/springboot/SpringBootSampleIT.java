@@ -27,8 +27,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Boots the application on Tomcat, on a free port of 127.0.0.1, with the filter pointed at the real
- * Keystone of {@code scripts/keystone.sh}, and calls it with tokens Keystone issues.
+ * Boots the application on Tomcat, on a free port of 127.0.0.1, with the starter pointed at the
+ * real Keystone of {@code scripts/keystone.sh} ({@code keystone.auth.*}), and calls it with tokens
+ * Keystone issues.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -45,10 +46,10 @@ class SpringBootSampleIT {
 
   @DynamicPropertySource
   static void keystone(DynamicPropertyRegistry registry) {
-    registry.add("keystone.auth-url", () -> KEYSTONE.get("KEYSTONE_URLS"));
-    registry.add("keystone.username", () -> KEYSTONE.get("KEYSTONE_SVC_USER"));
-    registry.add("keystone.password", () -> KEYSTONE.get("KEYSTONE_SVC_PASSWORD"));
-    registry.add("keystone.project-name", () -> KEYSTONE.get("KEYSTONE_SVC_PROJECT"));
+    registry.add("keystone.auth.auth-url", () -> KEYSTONE.get("KEYSTONE_URLS"));
+    registry.add("keystone.auth.username", () -> KEYSTONE.get("KEYSTONE_SVC_USER"));
+    registry.add("keystone.auth.password", () -> KEYSTONE.get("KEYSTONE_SVC_PASSWORD"));
+    registry.add("keystone.auth.project-name", () -> KEYSTONE.get("KEYSTONE_SVC_PROJECT"));
   }
 
   @Test
@@ -125,8 +126,21 @@ class SpringBootSampleIT {
   }
 
   @Test
-  void adminWhenDemoTokenThen403() throws Exception {
-    assertEquals(403, get("/api/admin", KEYSTONE.token("DEMO")).statusCode());
+  void adminWhenDemoTokenThen403InJson() throws Exception {
+    HttpResponse<String> response = get("/api/admin", KEYSTONE.token("DEMO"));
+    assertEquals(403, response.statusCode());
+    assertEquals(
+        "{\"error\": {\"code\": 403, \"title\": \"Forbidden\", \"message\":"
+            + " \"You are not authorized to perform the requested action.\"}}",
+        response.body());
+  }
+
+  @Test
+  void healthWhenNoTokenThenKeystoneIsUp() throws Exception {
+    get("/api/hello", KEYSTONE.token("DEMO"));
+    HttpResponse<String> response = get("/actuator/health/keystone", null);
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(response.body().contains("\"status\":\"UP\""), response.body());
   }
 
   @Test

@@ -1,4 +1,4 @@
-/** Tests of the Spring Boot sample: a unit test and an integration test against real Keystone. */
+/** Tests of the Spring Boot sample: an integration test against real Keystone. */
 @NullMarked
 package io.github.keystoneauthfilter.samples.springboot;
 
