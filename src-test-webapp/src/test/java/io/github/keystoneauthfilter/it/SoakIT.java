@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * killed, restarted, paused and resumed in turn (never all at once), so breakers open and close
  * again and again. Asserts that no request with a valid token failed and breakers flapped; that
  * threads did not grow during the run (the most seen in its second half at most the most of its
- * first half plus 3) and connections to Keystone stayed within one per load thread plus 4; that
+ * first half plus 3) and connections to Keystone stayed within three per load thread plus 4 (its
+ * own call, a hedge, and one abandoned to a paused site still running out its time limit); that
  * both are back at their baselines once the app is closed; and that the heap after GC at the end is
  * at most 1.5 times the mid-run figure plus 32 MiB (no gross leak).
  */
@@ -165,7 +166,7 @@ class SoakIT {
             threadsAfter,
             connectionsBefore,
             maxConnections,
-            LOAD_THREADS + 4,
+            3 * LOAD_THREADS + 4,
             connectionsAfter,
             heapMid >> 20,
             heapEnd >> 20);
@@ -180,8 +181,10 @@ class SoakIT {
     assertTrue(stats.opened.get(1) >= 1 && stats.closed.get(1) >= 1, summary);
     assertTrue(threadsAfter <= threadsBefore + 2, "threads leaked: " + summary);
     // The filter's pool bound, plus the test's own token-issuing client (one per instance).
-    // One Keystone call at a time per load thread (a call cut off closes its connection).
-    assertTrue(maxConnections <= LOAD_THREADS + 4, "connections to Keystone: " + summary);
+    // Per load thread: its own Keystone call, a hedge (hedging is on by default), and one call
+    // abandoned to a paused site that still runs out its time limit (a call cut off closes its
+    // connection); leaks show in the baseline check below.
+    assertTrue(maxConnections <= 3 * LOAD_THREADS + 4, "connections to Keystone: " + summary);
     assertTrue(
         stats.maxThreadsSecondHalf.get() <= stats.maxThreadsFirstHalf.get() + 3,
         "threads grew during the run: " + summary);
