@@ -3,13 +3,15 @@
 # webapp protected by the filter with the sites ordered site1, site2, site3, a
 # stream of requests carrying fresh tokens, site1 killed (kill -9) mid-stream
 # with every request still answered, the circuit breakers' states, site1 back;
-# then a second instance of the app that shares the first one's token cache
+# site1 made slow (its answers 1.5 s late, through a relay) and routed around by
+# hedged validation and demotion, with no slow answer; then a second instance of the app that shares the first one's token cache
 # through a real memcached (ENCRYPT) and so validates a token without Keystone.
 # Cleans up what it started (by pid) on exit or Ctrl-C.
 #
 # usage: scripts/demo.sh [--requests N]
 # Environment: DEMO_STATE_DIR (default /tmp/kaf-demo), DEMO_KEYSTONE_PORT
-# (default 5100: sites on 5100-5102), DEMO_APP_PORT (default 8100; the second
+# (default 5100: sites on 5100-5102, site1's slowing relay on that port + 10),
+# DEMO_APP_PORT (default 8100; the second
 # instance uses the next port), DEMO_MEMCACHED_PORT (default 11311).
 set -euo pipefail
 
@@ -28,7 +30,7 @@ while (($#)); do
     --requests) [[ $# -ge 2 && "$2" =~ ^[0-9]+$ && "$2" -ge 12 && "$2" -le 500 ]] \
                   || { echo "demo.sh: --requests needs a number from 12 to 500" >&2; exit 2; }
                 REQUESTS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -38,6 +40,8 @@ say() { printf '   %s\n' "$*"; }
 
 APP_PID=""
 APP2_PID=""
+RELAY_PID=""
+RELAY_PORT=$((KS_PORT + 10))
 STARTED_KEYSTONE=0
 STARTED_MEMCACHED=0
 cleanup() {
@@ -54,6 +58,11 @@ cleanup() {
     wait "$APP2_PID" 2>/dev/null || true
     say "stopped its second instance (pid $APP2_PID)"
   fi
+  if [[ -n "$RELAY_PID" ]] && kill -0 "$RELAY_PID" 2>/dev/null; then
+    kill "$RELAY_PID" 2>/dev/null || true
+    wait "$RELAY_PID" 2>/dev/null || true
+    say "stopped site1's relay (pid $RELAY_PID)"
+  fi
   if [[ $STARTED_MEMCACHED == 1 ]]; then
     MEMCACHED_STATE_DIR="$STATE/memcached" bash "$HERE/memcached.sh" stop "$MC_PORT" >/dev/null 2>&1 || true
     say "stopped memcached"
@@ -67,7 +76,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "1/7  three Keystone sites on 127.0.0.1:$KS_PORT-$((KS_PORT + 2)) (one database, shared Fernet keys)"
+step "1/8  three Keystone sites on 127.0.0.1:$KS_PORT-$((KS_PORT + 2)) (one database, shared Fernet keys)"
 if bash "$HERE/keystone.sh" status -d "$STATE" >/dev/null 2>&1; then
   say "already running from $STATE"
 else
@@ -88,17 +97,28 @@ else
   say "memcached for the shared token cache: 127.0.0.1:$MC_PORT (Debian's package)"
 fi
 
-step "2/7  the protected app: test webapp + KeystoneAuthFilter (auth_url = site1, site2, site3)"
+step "2/8  the protected app: test webapp + KeystoneAuthFilter (auth_url = site1, site2, site3)"
 JAR="$ROOT/src-test-webapp/target/test-webapp.jar"
 if [[ ! -f "$JAR" ]]; then
   say "building it (mvn package, about a minute the first time)"
   (cd "$ROOT" && mvn -B -q -ntp package -DskipTests) > "$STATE/build.log" 2>&1 \
     || { cat "$STATE/build.log" >&2; exit 1; }
 fi
+# site1 is reached through a relay that can delay its answers (step 6); no delay until then.
+DELAY_FILE="$STATE/site1-delay"
+echo 0 > "$DELAY_FILE"
+"$PY" "$HERE/slow-relay.py" "$RELAY_PORT" "$KS_PORT" "$DELAY_FILE" > "$STATE/relay.log" 2>&1 &
+RELAY_PID=$!
+for _ in $(seq 1 50); do
+  grep -q ready "$STATE/relay.log" 2>/dev/null && break
+  kill -0 "$RELAY_PID" 2>/dev/null || { cat "$STATE/relay.log" >&2; exit 1; }
+  sleep 0.1
+done
+SITE1_VIA_RELAY="http://127.0.0.1:$RELAY_PORT/v3"
 CONFIG="$STATE/filter.properties"
 cat > "$CONFIG" <<PROPS
 # The filter's init-params, keystonemiddleware's names: site1 is the primary.
-auth_url=$KEYSTONE_URL_1,$KEYSTONE_URL_2,$KEYSTONE_URL_3
+auth_url=$SITE1_VIA_RELAY,$KEYSTONE_URL_2,$KEYSTONE_URL_3
 username=$KEYSTONE_SVC_USER
 password=$KEYSTONE_SVC_PASSWORD
 project_name=$KEYSTONE_SVC_PROJECT
@@ -113,7 +133,7 @@ memcached_servers=127.0.0.1:$MC_PORT
 memcache_security_strategy=ENCRYPT
 memcache_secret_key=demo-shared-cache-secret
 PROPS
-java -jar "$JAR" --port "$APP_PORT" --config "$CONFIG" --expose-endpoints > "$STATE/app.log" 2>&1 &
+java -jar "$JAR" --port "$APP_PORT" --config "$CONFIG" --expose-endpoints --expose-metrics > "$STATE/app.log" 2>&1 &
 APP_PID=$!
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$APP_PORT/_keystone/endpoints" && break
@@ -151,6 +171,15 @@ print("%s %4d ms %s" % (code, secs * 1000, who))
 PYEOF
   }
 }
+# Each site's place in the order: "serving" or "demoted" (behind the others), and its hedges.
+hedging() {
+  curl -s "http://127.0.0.1:$APP_PORT/_keystone/metrics" | "$PY" -c '
+import json, sys
+parts = []
+for i, e in enumerate(json.load(sys.stdin)["endpoints"], 1):
+    parts.append("site%d=%s(hedges sent %d, won %d)" % (i, "demoted" if e["demoted"] else "serving", e["hedgesSent"], e["hedgesWon"]))
+print("order: " + "  ".join(parts))'
+}
 breakers() {
   curl -s "http://127.0.0.1:$APP_PORT/_keystone/endpoints" | "$PY" -c '
 import json, sys
@@ -160,7 +189,7 @@ for i, e in enumerate(json.load(sys.stdin)["endpoints"], 1):
 print("breakers: " + "  ".join(parts))'
 }
 
-step "3/7  what the filter does with each kind of request"
+step "3/8  what the filter does with each kind of request"
 TOKEN=$(new_token 2)
 say "no token            -> $(call)"
 say "   WWW-Authenticate: $(curl -s -D - -o /dev/null "http://127.0.0.1:$APP_PORT/" | awk -F': ' 'tolower($1)=="www-authenticate" {print $2}' | tr -d '\r')"
@@ -170,7 +199,7 @@ say "real token + forged 'X-Roles: admin' -> $(call -H "X-Auth-Token: $TOKEN" -H
 say "   (the app sees only what Keystone vouched for)"
 say "$(breakers)"
 
-step "4/7  $REQUESTS requests, each with a fresh token; site1 is killed (kill -9) after request $((REQUESTS / 3))"
+step "4/8  $REQUESTS requests, each with a fresh token; site1 is killed (kill -9) after request $((REQUESTS / 3))"
 ok=0
 for n in $(seq 1 "$REQUESTS"); do
   if [[ $n == $((REQUESTS / 3 + 1)) ]]; then
@@ -185,7 +214,7 @@ for n in $(seq 1 "$REQUESTS"); do
 done
 say "answered 200: $ok of $REQUESTS"
 
-step "5/7  site1 comes back; after its breaker's open time, one probe request closes it"
+step "5/8  site1 comes back; after its breaker's open time, one probe request closes it"
 bash "$HERE/keystone.sh" restart 1 -d "$STATE" >/dev/null
 say "site1 restarted"
 for n in $(seq 1 30); do
@@ -201,7 +230,32 @@ for n in $(seq 1 30); do
   sleep 1
 done
 
-step "6/7  a second instance of the app, same memcached: it serves a token the first validated"
+step "6/8  site1 turns slow: every answer 1.5 s late (a WAN in trouble, not a clean refusal)"
+echo 1.5 > "$DELAY_FILE"
+slowest=0
+for n in $(seq 1 16); do
+  tok=$(new_token $((2 + n % 2)))
+  line=$(call -H "X-Auth-Token: $tok")
+  ms=$(awk '{print $2}' <<<"$line")
+  (( ms > slowest )) && slowest=$ms
+  printf '   slow #%02d %s\n' "$n" "$line"
+  if (( n % 4 == 0 )); then say "$(hedging)"; fi
+done
+say "slowest answer while site1 was slow: $slowest ms (site1 alone: 1500 ms and more)"
+echo 0 > "$DELAY_FILE"
+say "site1 answers on time again; probes (every 2 s, alongside requests) give it its traffic back"
+for n in $(seq 1 20); do
+  tok=$(new_token 2)
+  line=$(call -H "X-Auth-Token: $tok")
+  printf '   healed #%02d %s\n' "$n" "$line"
+  if [[ $(hedging) == *"site1=serving"* ]]; then
+    say "$(hedging)"
+    break
+  fi
+  sleep 1
+done
+
+step "7/8  a second instance of the app, same memcached: it serves a token the first validated"
 java -jar "$JAR" --port "$APP2_PORT" --config "$CONFIG" --expose-endpoints --expose-metrics > "$STATE/app2.log" 2>&1 &
 APP2_PID=$!
 for _ in $(seq 1 100); do
@@ -222,12 +276,17 @@ SHARED_HITS=$(curl -s "http://127.0.0.1:$APP2_PORT/_keystone/metrics" \
   | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["sharedCache"]["hits"])')
 say "instance 2 asked Keystone $SHARED_ANSWERS times; memcached answered it $SHARED_HITS time(s)"
 
-step "7/7  summary"
+step "8/8  summary"
 say "$ok of $REQUESTS requests answered 200 while site1 died; none got a 5xx."
 say "$(breakers)"
+say "while site1 answered 1.5 s late, the slowest answer took $slowest ms."
 say "a second instance served a token the first had validated with $SHARED_ANSWERS Keystone calls."
 if [[ $ok != "$REQUESTS" ]]; then
   say "some requests failed: see $STATE/app.log"
+  exit 1
+fi
+if (( slowest >= 1500 )); then
+  say "an answer waited for the slow site: see $STATE/app.log"
   exit 1
 fi
 if [[ $SHARED_ANSWERS != 0 || $SHARED_HITS != 1 ]]; then

@@ -191,7 +191,7 @@ public final class Assembly {
               }
               LOG.log(
                   Level.INFO,
-                  "service login at start: {0} of {1} endpoints in {2} ms",
+                  "service login at start: {0} of {1} endpoints in {2,number,#} ms",
                   loggedIn,
                   clients.size(),
                   (System.nanoTime() - start) / 1_000_000);
