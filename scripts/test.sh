@@ -33,8 +33,21 @@ say() { printf '[test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 command -v mvn >/dev/null || { echo "test.sh: Maven (mvn) is required: apt-get install -y maven" >&2; exit 1; }
 command -v java >/dev/null || { echo "test.sh: Java 17+ is required: apt-get install -y openjdk-17-jdk-headless" >&2; exit 1; }
-command -v openssl >/dev/null || { echo "test.sh: openssl is required (TLS tests): apt-get install -y openssl" >&2; exit 1; }
-command -v redis-server >/dev/null || { echo "test.sh: redis-server is required (Redis shared-cache tests): apt-get install -y redis-server" >&2; exit 1; }
+# What the tests start on their own (throw-away CAs, memcached, Redis, a network namespace),
+# installed from Debian's packages when missing, as keystone.sh installs Keystone.
+need=()
+command -v openssl >/dev/null || need+=(openssl)           # TLS tests, HTTPS sites
+command -v memcached >/dev/null || need+=(memcached)       # shared-cache tests
+command -v redis-server >/dev/null || need+=(redis-server) # Redis shared-cache tests
+command -v ip >/dev/null || need+=(iproute2)               # HedgingIT's network-namespace partition
+command -v python3 >/dev/null || need+=(python3)           # HedgingIT's relay into that namespace
+if ((${#need[@]})); then
+  command -v apt-get >/dev/null && [[ $EUID == 0 ]] \
+    || { echo "test.sh: missing ${need[*]}: install them (apt-get install -y ${need[*]})" >&2; exit 1; }
+  say "installing ${need[*]} (Debian packages)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
 
 started=0
 if bash "$HERE/keystone.sh" status -d "$STATE" >/dev/null 2>&1; then
