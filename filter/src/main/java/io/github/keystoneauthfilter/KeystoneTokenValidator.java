@@ -2,7 +2,7 @@ package io.github.keystoneauthfilter;
 
 import io.github.keystoneauthfilter.internal.assembly.Assembly;
 import io.github.keystoneauthfilter.internal.assembly.Stages;
-import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointMember;
 import io.github.keystoneauthfilter.internal.log.Loggers;
 import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.github.keystoneauthfilter.internal.request.CanonicalPath;
@@ -310,7 +310,7 @@ public final class KeystoneTokenValidator implements AutoCloseable {
    */
   public List<EndpointFailure> lastFailures() {
     List<EndpointFailure> failures = new ArrayList<>();
-    for (EndpointPool.Member member : stages.pool().members()) {
+    for (EndpointMember member : stages.pool().members()) {
       EndpointFailure failure = member.lastFailure();
       if (failure != null) {
         failures.add(failure);

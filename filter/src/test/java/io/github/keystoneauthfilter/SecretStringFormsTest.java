@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointMember;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneClient;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneHttp;
@@ -162,7 +163,7 @@ class SecretStringFormsTest {
     }
     Client http = KeystoneHttp.create(2, 4, Duration.ofMillis(500), Duration.ofMillis(500));
     try {
-      List<EndpointPool.Member> members = new ArrayList<>();
+      List<EndpointMember> members = new ArrayList<>();
       for (FakeKeystone site : sites) {
         KeystoneClient client =
             new KeystoneClient(
@@ -175,7 +176,7 @@ class SecretStringFormsTest {
                 Duration.ofMillis(500),
                 Clock.systemUTC());
         members.add(
-            new EndpointPool.Member(
+            new EndpointMember(
                 client,
                 new CircuitBreaker(
                     site.uri(),

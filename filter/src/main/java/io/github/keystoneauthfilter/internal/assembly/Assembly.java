@@ -16,6 +16,7 @@ import io.github.keystoneauthfilter.internal.endpoint.Bulkhead;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.internal.endpoint.Deadline;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointMember;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.internal.endpoint.Hedging;
 import io.github.keystoneauthfilter.internal.keystone.KeystoneClient;
@@ -142,12 +143,12 @@ public final class Assembly {
   private EndpointPool endpointPool() {
     Client client = http();
     Credentials credentials = settings.credentials();
-    List<EndpointPool.Member> members = new ArrayList<>();
+    List<EndpointMember> members = new ArrayList<>();
     List<KeystoneClient> clients = new ArrayList<>();
     for (URI url : settings.authUrls()) {
       KeystoneClient keystone = keystoneClient(url, client, credentials);
       clients.add(keystone);
-      members.add(new EndpointPool.Member(keystone, breaker(url)));
+      members.add(new EndpointMember(keystone, breaker(url)));
     }
     logInAhead(clients, settings.httpConnectTimeout().plus(settings.httpRequestTimeout()));
     EndpointPool endpoints =

@@ -4,7 +4,6 @@ import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
-import io.github.keystoneauthfilter.metrics.EndpointFailure;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,9 +22,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAccumulator;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -60,7 +56,7 @@ import org.jspecify.annotations.Nullable;
  * thread, unhedged.
  */
 public final class EndpointPool implements TokenValidator, AutoCloseable {
-  private static final System.Logger LOG = System.getLogger(EndpointPool.class.getName());
+  static final System.Logger LOG = System.getLogger(EndpointPool.class.getName());
   private static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
 
   /** On-time answers in a row that restore a demoted endpoint. */
@@ -69,220 +65,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
   /** The percentile of recent answers that an adaptive hedge delay is. */
   static final double HEDGE_PERCENTILE = 0.99;
 
-  /**
-   * An endpoint, its breaker and what it has done so far. The counters are cheap to update
-   * (LongAdders, no allocation) and are read by the filter's metrics.
-   */
-  public static final class Member {
-    private final Endpoint endpoint;
-    private final CircuitBreaker breaker;
-    private final LongAdder valid = new LongAdder();
-    private final LongAdder invalid = new LongAdder();
-    private final LongAdder failures = new LongAdder();
-    private volatile @Nullable EndpointFailure lastFailure;
-    private final LongAdder skipped = new LongAdder();
-    private final LongAdder failovers = new LongAdder();
-    private final LongAdder calls = new LongAdder();
-    private final LongAdder callNanos = new LongAdder();
-    private final LongAccumulator maxCallNanos = new LongAccumulator(Math::max, 0);
-    private final LatencyWindow window = new LatencyWindow();
-    private final LongAdder late = new LongAdder();
-    private final LongAdder hedgesSent = new LongAdder();
-    private final LongAdder hedgesWon = new LongAdder();
-    private final LongAdder demotions = new LongAdder();
-    private final LongAdder probes = new LongAdder();
-    private final AtomicInteger lostInRow = new AtomicInteger();
-    private final AtomicInteger onTimeInRow = new AtomicInteger();
-    private final AtomicBoolean demoted = new AtomicBoolean();
-    private final AtomicLong nextProbeNanos = new AtomicLong();
-    private volatile long delayNanos = -1; // the hedge delay last computed; -1: none yet
-    private volatile long delayComputedAt; // window.added() when it was
-
-    /** Pairs an endpoint with its breaker. */
-    public Member(Endpoint endpoint, CircuitBreaker breaker) {
-      this.endpoint = endpoint;
-      this.breaker = breaker;
-    }
-
-    /** The endpoint. */
-    public Endpoint endpoint() {
-      return endpoint;
-    }
-
-    /** Its breaker. */
-    public CircuitBreaker breaker() {
-      return breaker;
-    }
-
-    /** Definite answers (valid or invalid) this endpoint gave. */
-    public long answers() {
-      return valid.sum() + invalid.sum();
-    }
-
-    /** "Valid" answers this endpoint gave. */
-    public long valid() {
-      return valid.sum();
-    }
-
-    /** "Invalid" answers (404: unknown, expired or revoked token) this endpoint gave. */
-    public long invalid() {
-      return invalid.sum();
-    }
-
-    /** Calls to this endpoint that gave no definite answer. */
-    public long failures() {
-      return failures.sum();
-    }
-
-    /** Times this endpoint was not asked because its breaker refused (open, or probe in flight). */
-    public long skipped() {
-      return skipped.sum();
-    }
-
-    /**
-     * Times a validation went on to a later endpoint because this one failed or was skipped (not
-     * counted when the request's deadline had passed, nor after a 404 with failover_on_not_found).
-     */
-    public long failovers() {
-      return failovers.sum();
-    }
-
-    /** Calls made to this endpoint (answered or failed): the count of the latency figures. */
-    public long calls() {
-      return calls.sum();
-    }
-
-    /** Total time spent in calls to this endpoint, in nanoseconds. */
-    public long callNanos() {
-      return callNanos.sum();
-    }
-
-    /** The longest call to this endpoint so far, in nanoseconds; 0 before the first. */
-    public long maxCallNanos() {
-      return maxCallNanos.get();
-    }
-
-    /** Calls still unanswered at their hedge delay, or answered after it. */
-    public long late() {
-      return late.sum();
-    }
-
-    /** Hedges sent to this endpoint: calls made because the one asked before it was late. */
-    public long hedgesSent() {
-      return hedgesSent.sum();
-    }
-
-    /** Of {@link #hedgesSent}, those whose answer was the one used. */
-    public long hedgesWon() {
-      return hedgesWon.sum();
-    }
-
-    /** Times this endpoint was demoted for being late. */
-    public long demotions() {
-      return demotions.sum();
-    }
-
-    /** Probe calls made to this endpoint while it was demoted. */
-    public long probes() {
-      return probes.sum();
-    }
-
-    /** Whether this endpoint is demoted now (asked after the others). */
-    public boolean demoted() {
-      return demoted.get();
-    }
-
-    /**
-     * The hedge delay last used for this endpoint, in nanoseconds; 0 with hedging off or before the
-     * first call.
-     */
-    public long hedgeDelayNanos() {
-      return Math.max(0, delayNanos);
-    }
-
-    /**
-     * The {@code q}-quantile of this endpoint's last {@link LatencyWindow#SIZE} answers (definite
-     * answers only; not recorded while demoted), in nanoseconds; 0 before the first.
-     */
-    public long latencyPercentileNanos(double q) {
-      return Math.max(0, window.percentile(q, 1));
-    }
-
-    /** Records whether a call was late; an on-time answer may restore this endpoint. */
-    private void judged(boolean wasLate) {
-      if (wasLate) {
-        late.increment();
-        onTimeInRow.set(0);
-        return;
-      }
-      if (demoted.get()
-          && onTimeInRow.incrementAndGet() >= RESTORE_AFTER
-          && demoted.compareAndSet(true, false)) {
-        onTimeInRow.set(0);
-        lostInRow.set(0);
-        LOG.log(
-            Level.WARNING,
-            "Keystone endpoint {0}: restored to its place after {1} on-time answers",
-            endpoint.uri(),
-            RESTORE_AFTER);
-      }
-    }
-
-    /** A call to this endpoint gave the answer used, before any other: it is not slow. */
-    private void won() {
-      lostInRow.set(0);
-    }
-
-    /**
-     * A call to this endpoint, late, was still pending when another endpoint's answer was used: a
-     * lost race. {@code demoteAfter} in a row demote it.
-     */
-    private void lost(Hedging hedging, long now) {
-      int inRow = lostInRow.incrementAndGet();
-      if (hedging.demoteAfter() > 0
-          && inRow >= hedging.demoteAfter()
-          && demoted.compareAndSet(false, true)) {
-        demotions.increment();
-        onTimeInRow.set(0);
-        nextProbeNanos.set(now + hedging.probeInterval().toNanos());
-        LOG.log(
-            Level.WARNING,
-            "Keystone endpoint {0}: demoted behind the others after losing {1} races in a row"
-                + " to another endpoint (hedge delay {2} ms); probed every {3} ms",
-            endpoint.uri(),
-            inRow,
-            hedgeDelayNanos() / 1_000_000,
-            hedging.probeInterval().toMillis());
-      }
-    }
-
-    /** Claims this demoted endpoint's probe if one is due now. */
-    private boolean claimProbe(Hedging hedging, long now) {
-      long due = nextProbeNanos.get();
-      return demoted.get()
-          && now - due >= 0
-          && nextProbeNanos.compareAndSet(due, now + hedging.probeInterval().toNanos());
-    }
-
-    /** The latest call to this endpoint that gave no definite answer, or null if none has. */
-    public @Nullable EndpointFailure lastFailure() {
-      return lastFailure;
-    }
-
-    private void failed(Instant at, String reason) {
-      failures.increment();
-      lastFailure = new EndpointFailure(endpoint.uri(), at, reason);
-    }
-
-    private void called(long nanos) {
-      long elapsed = Math.max(0, nanos);
-      calls.increment();
-      callNanos.add(elapsed);
-      maxCallNanos.accumulate(elapsed);
-    }
-  }
-
-  private final List<Member> members;
+  private final List<EndpointMember> members;
   private final Duration deadline;
   private final boolean notFoundTriesNext;
   private final Clock clock;
@@ -304,7 +87,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
    * @param nanoTime the monotonic source the deadline is measured on
    */
   public EndpointPool(
-      List<Member> members,
+      List<EndpointMember> members,
       Duration deadline,
       boolean notFoundTriesNext,
       Clock clock,
@@ -325,7 +108,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
    * @param nanoTime the monotonic source the deadline and hedge delays are measured on
    */
   public EndpointPool(
-      List<Member> members,
+      List<EndpointMember> members,
       Duration deadline,
       boolean notFoundTriesNext,
       Hedging hedging,
@@ -407,8 +190,8 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
     Deadline budget = Deadline.after(deadline, nanoTime);
     List<String> reasons = new ArrayList<>(members.size());
     TokenValidation.@Nullable Invalid invalid = null;
-    @Nullable Member failedOver = null; // failed or skipped; counts a failover if we go on
-    for (Member member : members) {
+    @Nullable EndpointMember failedOver = null; // failed or skipped; counts a failover if we go on
+    for (EndpointMember member : members) {
       if (budget.isExpired()) {
         reasons.add(member.endpoint().uri() + ": not tried, request deadline passed");
         continue;
@@ -450,7 +233,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
    * Makes one call that the breaker let through and does its bookkeeping (counters, latency,
    * breaker report). An {@link Error} is reported to the breaker and thrown.
    */
-  private Outcome attempt(Member member, AuthToken token, Deadline budget, long start) {
+  private Outcome attempt(EndpointMember member, AuthToken token, Deadline budget, long start) {
     TokenValidation answer;
     try {
       answer = member.endpoint().validate(token, budget);
@@ -494,7 +277,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
   }
 
   /** The hedge delay of {@code member} now, in nanoseconds. */
-  private long hedgeDelay(Member member) {
+  private long hedgeDelay(EndpointMember member) {
     Duration fixed = hedging.fixedDelay();
     if (fixed != null) {
       member.delayNanos = fixed.toNanos();
@@ -530,7 +313,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
 
   /** One call on a call thread (or, without a free call slot, on the request thread). */
   private final class Flight implements Runnable {
-    final Member member;
+    final EndpointMember member;
     final Role role;
     final long start;
     final long delay;
@@ -541,7 +324,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
     @Nullable Outcome outcome;
     @Nullable Error error;
 
-    Flight(Member member, Role role, Validation validation, boolean slotHeld) {
+    Flight(EndpointMember member, Role role, Validation validation, boolean slotHeld) {
       this.member = member;
       this.role = role;
       this.validation = validation;
@@ -591,22 +374,22 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
     final AuthToken token;
     final Deadline budget;
     final BlockingQueue<Flight> done = new LinkedBlockingQueue<>();
-    final List<Member> order = new ArrayList<>(members.size());
+    final List<EndpointMember> order = new ArrayList<>(members.size());
     final List<String> reasons = new ArrayList<>(members.size());
     final List<Flight> inFlight = new ArrayList<>(3);
     int next;
-    @Nullable Member probed;
-    @Nullable Member failedOver;
+    @Nullable EndpointMember probed;
+    @Nullable EndpointMember failedOver;
 
     Validation(AuthToken token) {
       this.token = token;
       this.budget = Deadline.after(deadline, nanoTime);
-      for (Member member : members) {
+      for (EndpointMember member : members) {
         if (!member.demoted()) {
           order.add(member);
         }
       }
-      for (Member member : members) {
+      for (EndpointMember member : members) {
         if (member.demoted()) {
           order.add(member);
         }
@@ -719,7 +502,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
     /** Starts a call to the next endpoint in order that its breaker admits; null if none. */
     @Nullable Flight startNext(Role role) {
       while (next < order.size()) {
-        Member member = order.get(next++);
+        EndpointMember member = order.get(next++);
         if (member == probed) {
           continue; // asked already
         }
@@ -732,7 +515,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
           next--; // no call thread free: do not ask now (a later failover may)
           return null;
         }
-        Member before = failedOver;
+        EndpointMember before = failedOver;
         if (before != null) {
           before.failovers.increment();
           failedOver = null;
@@ -761,7 +544,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
         return; // every endpoint is demoted: the first call tells how the first one does
       }
       long now = nanoTime.getAsLong();
-      for (Member member : order) {
+      for (EndpointMember member : order) {
         if (member.claimProbe(hedging, now)) {
           if (!callSlots.tryAcquire()) {
             return;
@@ -798,11 +581,11 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
   }
 
   /** The members in order, for status reports. */
-  public List<Member> members() {
+  public List<EndpointMember> members() {
     return members;
   }
 
-  private static void record(Member member, EndpointFailureException e) {
+  private static void record(EndpointMember member, EndpointFailureException e) {
     if (e.kind() == EndpointFailureException.Kind.UNAVAILABLE) {
       member.breaker().onFailure(e.getMessage());
     } else {
@@ -816,7 +599,7 @@ public final class EndpointPool implements TokenValidator, AutoCloseable {
   private Duration retryAfter() {
     Instant now = clock.instant();
     Instant earliest = null;
-    for (Member member : members) {
+    for (EndpointMember member : members) {
       Instant next = member.breaker().nextAttemptAt();
       if (earliest == null || next.isBefore(earliest)) {
         earliest = next;

@@ -1,6 +1,6 @@
 package io.github.keystoneauthfilter.internal.metrics;
 
-import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointMember;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -10,23 +10,22 @@ import org.jspecify.annotations.Nullable;
  * snapshot, the JMX attributes and the Micrometer meters all read through these constants.
  */
 public enum EndpointCounter {
-  VALID(EndpointPool.Member::valid, Names.VALIDATIONS, Names.VALIDATIONS_TEXT, "result", "valid"),
-  INVALID(
-      EndpointPool.Member::invalid, Names.VALIDATIONS, Names.VALIDATIONS_TEXT, "result", "invalid"),
+  VALID(EndpointMember::valid, Names.VALIDATIONS, Names.VALIDATIONS_TEXT, "result", "valid"),
+  INVALID(EndpointMember::invalid, Names.VALIDATIONS, Names.VALIDATIONS_TEXT, "result", "invalid"),
   FAILURES(
-      EndpointPool.Member::failures,
+      EndpointMember::failures,
       "keystone.auth.endpoint.failures",
       "Calls to a Keystone endpoint that gave no answer",
       null,
       null),
   SKIPPED(
-      EndpointPool.Member::skipped,
+      EndpointMember::skipped,
       "keystone.auth.endpoint.skipped",
       "Times a Keystone endpoint was not asked because its breaker refused",
       null,
       null),
   FAILOVERS(
-      EndpointPool.Member::failovers,
+      EndpointMember::failovers,
       "keystone.auth.endpoint.failovers",
       "Times a validation went on to the next endpoint because this one failed or was skipped",
       null,
@@ -38,21 +37,21 @@ public enum EndpointCounter {
       null,
       null),
   LATE(
-      EndpointPool.Member::late,
+      EndpointMember::late,
       "keystone.auth.endpoint.late",
       "Calls to a Keystone endpoint still unanswered at their hedge delay, or answered after it",
       null,
       null),
-  HEDGES_SENT(EndpointPool.Member::hedgesSent, Names.HEDGES, Names.HEDGES_TEXT, "outcome", "sent"),
-  HEDGES_WON(EndpointPool.Member::hedgesWon, Names.HEDGES, Names.HEDGES_TEXT, "outcome", "won"),
+  HEDGES_SENT(EndpointMember::hedgesSent, Names.HEDGES, Names.HEDGES_TEXT, "outcome", "sent"),
+  HEDGES_WON(EndpointMember::hedgesWon, Names.HEDGES, Names.HEDGES_TEXT, "outcome", "won"),
   DEMOTIONS(
-      EndpointPool.Member::demotions,
+      EndpointMember::demotions,
       "keystone.auth.endpoint.demotions",
       "Times a Keystone endpoint was demoted behind the others for being late",
       null,
       null),
   PROBES(
-      EndpointPool.Member::probes,
+      EndpointMember::probes,
       "keystone.auth.endpoint.probes",
       "Probe calls to a Keystone endpoint while it was demoted",
       null,
@@ -60,17 +59,17 @@ public enum EndpointCounter {
   /** 1 while the endpoint is demoted, else 0: a gauge. */
   DEMOTED(member -> member.demoted() ? 1 : 0, null, null, null, null),
   /** The hedge delay last used, in nanoseconds: a gauge. */
-  HEDGE_DELAY_NANOS(EndpointPool.Member::hedgeDelayNanos, null, null, null, null),
+  HEDGE_DELAY_NANOS(EndpointMember::hedgeDelayNanos, null, null, null, null),
   /** The median of the recent answers, in nanoseconds: a gauge. */
   LATENCY_P50_NANOS(member -> member.latencyPercentileNanos(0.50), null, null, null, null),
   /** The 99th percentile of the recent answers, in nanoseconds: a gauge. */
   LATENCY_P99_NANOS(member -> member.latencyPercentileNanos(0.99), null, null, null, null),
   /** Calls made (answered or failed): the count of the latency timer. */
-  CALLS(EndpointPool.Member::calls, null, null, null, null),
+  CALLS(EndpointMember::calls, null, null, null, null),
   /** Time spent in those calls, in nanoseconds: the total of the latency timer. */
-  CALL_NANOS(EndpointPool.Member::callNanos, null, null, null, null),
+  CALL_NANOS(EndpointMember::callNanos, null, null, null, null),
   /** The longest of those calls, in nanoseconds. */
-  MAX_CALL_NANOS(EndpointPool.Member::maxCallNanos, null, null, null, null);
+  MAX_CALL_NANOS(EndpointMember::maxCallNanos, null, null, null, null);
 
   /** Meter names and descriptions used by more than one constant. */
   private static final class Names {
@@ -84,7 +83,7 @@ public enum EndpointCounter {
 
   // Each constant's reading is a method reference that captures nothing: immutable.
   @SuppressWarnings("ImmutableEnumChecker")
-  private final ToLongFunction<EndpointPool.Member> reading;
+  private final ToLongFunction<EndpointMember> reading;
 
   private final @Nullable String meter;
   private final @Nullable String description;
@@ -92,7 +91,7 @@ public enum EndpointCounter {
   private final @Nullable String tagValue;
 
   EndpointCounter(
-      ToLongFunction<EndpointPool.Member> reading,
+      ToLongFunction<EndpointMember> reading,
       @Nullable String meter,
       @Nullable String description,
       @Nullable String tagKey,
@@ -105,7 +104,7 @@ public enum EndpointCounter {
   }
 
   /** The figure of {@code member} now. */
-  public long read(EndpointPool.Member member) {
+  public long read(EndpointMember member) {
     return reading.applyAsLong(member);
   }
 

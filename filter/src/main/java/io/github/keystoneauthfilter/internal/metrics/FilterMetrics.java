@@ -4,6 +4,7 @@ import io.github.keystoneauthfilter.internal.cache.SharedTokenCache;
 import io.github.keystoneauthfilter.internal.cache.TokenCache;
 import io.github.keystoneauthfilter.internal.endpoint.Bulkhead;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointMember;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
 import java.time.Duration;
@@ -79,14 +80,14 @@ public final class FilterMetrics {
   }
 
   /** The endpoints, in order; empty before the filter is started. */
-  public List<EndpointPool.Member> members() {
+  public List<EndpointMember> members() {
     Stages current = stages;
     return current == null ? List.of() : current.pool().members();
   }
 
   /** A reading of endpoint {@code index} (0 before start or past the end). */
-  public long endpoint(int index, ToLongFunction<EndpointPool.Member> reading) {
-    List<EndpointPool.Member> members = members();
+  public long endpoint(int index, ToLongFunction<EndpointMember> reading) {
+    List<EndpointMember> members = members();
     return index < members.size() ? reading.applyAsLong(members.get(index)) : 0;
   }
 
@@ -139,7 +140,7 @@ public final class FilterMetrics {
             size,
             invalidSize);
     List<MetricsSnapshot.Endpoint> endpoints = new ArrayList<>();
-    for (EndpointPool.Member member : current.pool().members()) {
+    for (EndpointMember member : current.pool().members()) {
       CircuitBreaker.State breaker = member.breaker().state(); // once: one consistent state
       endpoints.add(
           new MetricsSnapshot.Endpoint(

@@ -1,6 +1,6 @@
 package io.github.keystoneauthfilter.internal.metrics;
 
-import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointMember;
 import io.github.keystoneauthfilter.metrics.KeystoneAuthFilterMXBean;
 import io.github.keystoneauthfilter.metrics.KeystoneEndpointMXBean;
 import java.lang.System.Logger.Level;
@@ -227,7 +227,7 @@ public final class JmxMetrics implements AutoCloseable {
 
     @Override
     public String getState() {
-      List<EndpointPool.Member> members = metrics.members();
+      List<EndpointMember> members = metrics.members();
       return index < members.size()
           ? members.get(index).breaker().state().name().name()
           : "NOT_STARTED";

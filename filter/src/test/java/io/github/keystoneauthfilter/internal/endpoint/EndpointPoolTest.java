@@ -112,9 +112,9 @@ class EndpointPoolTest {
   }
 
   private EndpointPool pool(boolean notFoundTriesNext, int threshold, FakeEndpoint... endpoints) {
-    List<EndpointPool.Member> members = new ArrayList<>();
+    List<EndpointMember> members = new ArrayList<>();
     for (FakeEndpoint endpoint : endpoints) {
-      members.add(new EndpointPool.Member(endpoint, breaker(endpoint, threshold)));
+      members.add(new EndpointMember(endpoint, breaker(endpoint, threshold)));
     }
     return new EndpointPool(members, DEADLINE, notFoundTriesNext, clock, nanos::get);
   }
@@ -499,8 +499,8 @@ class EndpointPoolTest {
     pool.validate(TOKEN);
     pool.validate(TOKEN);
 
-    EndpointPool.Member first = pool.members().get(0);
-    EndpointPool.Member second = pool.members().get(1);
+    EndpointMember first = pool.members().get(0);
+    EndpointMember second = pool.members().get(1);
     assertEquals(2, first.failures());
     assertEquals(2, first.failovers());
     assertEquals(0, first.answers());
@@ -524,7 +524,7 @@ class EndpointPoolTest {
     pool.validate(TOKEN);
     pool.validate(TOKEN);
 
-    EndpointPool.Member first = pool.members().get(0);
+    EndpointMember first = pool.members().get(0);
     assertEquals(StateName.OPEN, first.breaker().state().name());
     assertEquals(1, first.breaker().timesOpened());
     assertEquals(1, first.calls());
@@ -576,8 +576,8 @@ class EndpointPoolTest {
     EndpointPool withDying =
         new EndpointPool(
             List.of(
-                new EndpointPool.Member(dying, breakerOf(pool, 0)),
-                new EndpointPool.Member(b, breakerOf(pool, 1))),
+                new EndpointMember(dying, breakerOf(pool, 0)),
+                new EndpointMember(b, breakerOf(pool, 1))),
             DEADLINE,
             false,
             clock,

@@ -121,10 +121,10 @@ class HedgedEndpointPoolTest {
   }
 
   private EndpointPool pool(Hedging hedging, Duration deadline, Site... sites) {
-    List<EndpointPool.Member> members = new ArrayList<>();
+    List<EndpointMember> members = new ArrayList<>();
     for (Site site : sites) {
       members.add(
-          new EndpointPool.Member(
+          new EndpointMember(
               site,
               new CircuitBreaker(
                   site.uri, 3, Duration.ofSeconds(5), Duration.ofSeconds(60), clock, () -> 0.0)));
@@ -146,8 +146,8 @@ class HedgedEndpointPoolTest {
 
     assertSame(VALID, pool.validate(TOKEN));
 
-    EndpointPool.Member first = pool.members().get(0);
-    EndpointPool.Member second = pool.members().get(1);
+    EndpointMember first = pool.members().get(0);
+    EndpointMember second = pool.members().get(1);
     assertEquals(1, second.hedgesSent());
     assertEquals(1, second.hedgesWon());
     assertEquals(1, first.late());
@@ -216,7 +216,7 @@ class HedgedEndpointPoolTest {
     Site secondary = new Site("http://secondary:5000");
     primary.slow.set(true);
     EndpointPool pool = pool(fixed(1.0, 3, HOUR), Duration.ofSeconds(10), primary, secondary);
-    EndpointPool.Member first = pool.members().get(0);
+    EndpointMember first = pool.members().get(0);
 
     for (int i = 0; i < 3; i++) {
       assertSame(VALID, pool.validate(TOKEN));
@@ -297,7 +297,7 @@ class HedgedEndpointPoolTest {
             3,
             HOUR);
     EndpointPool pool = pool(adaptive, Duration.ofSeconds(10), primary, secondary);
-    EndpointPool.Member first = pool.members().get(0);
+    EndpointMember first = pool.members().get(0);
 
     pool.validate(TOKEN);
     assertEquals(Duration.ofMillis(500).toNanos(), first.hedgeDelayNanos());

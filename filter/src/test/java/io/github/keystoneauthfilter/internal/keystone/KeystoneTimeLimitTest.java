@@ -12,6 +12,7 @@ import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker.StateName;
 import io.github.keystoneauthfilter.internal.endpoint.Deadline;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointFailureException.Kind;
+import io.github.keystoneauthfilter.internal.endpoint.EndpointMember;
 import io.github.keystoneauthfilter.internal.endpoint.EndpointPool;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
@@ -217,7 +218,7 @@ class KeystoneTimeLimitTest {
 
     assertInstanceOf(TokenValidation.Valid.class, answer);
     assertTrue(waited < deadline.toMillis() + 2_000, "waited " + waited + " ms (deadline 4 s)");
-    EndpointPool.Member first = pool.members().get(0);
+    EndpointMember first = pool.members().get(0);
     assertEquals(1, first.failures());
     CircuitBreaker breaker = first.breaker();
     assertEquals(StateName.OPEN, breaker.state().name(), "threshold 1: the cut-off call opened it");
@@ -267,10 +268,10 @@ class KeystoneTimeLimitTest {
 
   /** The two fakes in order, each with its breaker (threshold as given). */
   private EndpointPool pool(Client http, Duration deadline, int threshold) {
-    List<EndpointPool.Member> members = new ArrayList<>();
+    List<EndpointMember> members = new ArrayList<>();
     for (FakeKeystone server : List.of(keystone, other)) {
       members.add(
-          new EndpointPool.Member(
+          new EndpointMember(
               client(server, http, CONNECT, REQUEST),
               new CircuitBreaker(
                   server.uri(),
