@@ -1,10 +1,14 @@
 package io.github.keystoneauthfilter;
 
+import static io.github.keystoneauthfilter.testing.MarkdownBlocks.ROOT;
+import static io.github.keystoneauthfilter.testing.MarkdownBlocks.blocks;
+import static io.github.keystoneauthfilter.testing.MarkdownBlocks.documentation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.internal.config.InitParameters;
+import io.github.keystoneauthfilter.testing.MarkdownBlocks.Block;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.URI;
@@ -22,7 +26,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -58,20 +61,6 @@ import org.xml.sax.InputSource;
  */
 @Timeout(120)
 class DocumentationTest {
-  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-
-  /** Files whose code blocks are checked. */
-  private static List<Path> documentation() throws IOException {
-    List<Path> files = new ArrayList<>();
-    files.add(ROOT.resolve("README.md"));
-    files.add(ROOT.resolve("CONTRIBUTING.md"));
-    files.add(ROOT.resolve("CHANGELOG.md"));
-    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
-      docs.filter(f -> f.toString().endsWith(".md")).sorted().forEach(files::add);
-    }
-    return files;
-  }
-
   /** Files whose links are checked: the documentation and the other READMEs. */
   private static List<Path> linkedFiles() throws IOException {
     List<Path> files = new ArrayList<>(documentation());
@@ -84,48 +73,6 @@ class DocumentationTest {
       files.add(ROOT.resolve(more));
     }
     return files;
-  }
-
-  /** One fenced code block: where it starts (the line after the fence), its info string. */
-  record Block(Path file, int firstLine, String info, String body) {
-    String where() {
-      return ROOT.relativize(file) + ":" + firstLine;
-    }
-  }
-
-  private static final Pattern FENCE = Pattern.compile("^ {0,3}```\\s*([^`]*)$");
-
-  static List<Block> blocks(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    List<Block> blocks = new ArrayList<>();
-    for (int i = 0; i < lines.size(); i++) {
-      Matcher open = FENCE.matcher(lines.get(i));
-      if (!open.matches()) {
-        continue;
-      }
-      int start = i + 1;
-      int end = start;
-      while (end < lines.size() && !lines.get(end).strip().equals("```")) {
-        end++;
-      }
-      assertTrue(end < lines.size(), file + ":" + (i + 1) + ": code block never closed");
-      String info = open.group(1).strip().toLowerCase(Locale.ROOT);
-      blocks.add(new Block(file, start + 1, info, String.join("\n", lines.subList(start, end))));
-      i = end;
-    }
-    return blocks;
-  }
-
-  private static List<Block> blocks(String info) throws IOException {
-    List<Block> all = new ArrayList<>();
-    for (Path file : documentation()) {
-      for (Block block : blocks(file)) {
-        if (block.info().equals(info)) {
-          all.add(block);
-        }
-      }
-    }
-    return all;
   }
 
   // ---------------------------------------------------------------- Java

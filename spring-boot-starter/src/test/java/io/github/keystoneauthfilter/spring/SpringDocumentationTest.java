@@ -1,7 +1,10 @@
 package io.github.keystoneauthfilter.spring;
 
+import static io.github.keystoneauthfilter.testing.MarkdownBlocks.ROOT;
+import static io.github.keystoneauthfilter.testing.MarkdownBlocks.blocks;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.keystoneauthfilter.testing.MarkdownBlocks.Block;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.net.URI;
@@ -15,7 +18,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -34,10 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * spring-boot-starter-boot4-tests).
  */
 class SpringDocumentationTest {
-  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   private static final Pattern PUBLIC_TYPE =
       Pattern.compile("public\\s+(?:final\\s+)?(?:class|record|interface)\\s+(\\w+)");
-  private static final Pattern FENCE = Pattern.compile("^ {0,3}```\\s*([^`]*)$");
 
   /** Imports a snippet of members (not a whole file) is compiled with. */
   private static final String IMPORTS =
@@ -52,35 +52,6 @@ class SpringDocumentationTest {
       import org.springframework.security.config.annotation.web.builders.HttpSecurity;
       import org.springframework.security.web.SecurityFilterChain;
       """;
-
-  record Block(Path file, int firstLine, String body) {}
-
-  private static List<Block> blocks(String info) throws IOException {
-    List<Path> files = new ArrayList<>();
-    files.add(ROOT.resolve("README.md"));
-    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
-      docs.filter(f -> f.toString().endsWith(".md")).sorted().forEach(files::add);
-    }
-    List<Block> found = new ArrayList<>();
-    for (Path file : files) {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      for (int i = 0; i < lines.size(); i++) {
-        Matcher open = FENCE.matcher(lines.get(i));
-        if (!open.matches()) {
-          continue;
-        }
-        int end = i + 1;
-        while (end < lines.size() && !lines.get(end).strip().equals("```")) {
-          end++;
-        }
-        if (open.group(1).strip().toLowerCase(Locale.ROOT).equals(info)) {
-          found.add(new Block(file, i + 2, String.join("\n", lines.subList(i + 1, end))));
-        }
-        i = end;
-      }
-    }
-    return found;
-  }
 
   @Test
   void javaSpringBlocksCompile(@TempDir Path out) throws IOException {
