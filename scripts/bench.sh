@@ -29,7 +29,9 @@
 # changes (outside benchmarks/results/ and docs/benchmarks.md). Logs, raw wrk outputs and
 # configurations go to a temporary directory, deleted unless the run fails or --keep-work.
 # At the end scripts/bench-report.py regenerates docs/benchmarks.md from the results
-# directory alone (not after a failed run, nor with --sections or --quick unless --docs).
+# directory alone (not after a failed run, nor with --sections, --no-jmh or --quick unless
+# --docs), and the other directories under benchmarks/results/ are removed (git history
+# keeps the committed ones).
 #
 # It starts its own Keystone (state $BENCH_STATE_DIR, default /tmp/kaf-bench, on port P)
 # unless that one already runs, and stops it at the end only if it started it. Ports:
@@ -927,6 +929,15 @@ fi
 if [[ "$DOCS_MODE" == yes ]]; then
   python3 "$HERE/bench-report.py" "$RESULTS" --output "$DOCS" || die "bench-report.py failed"
   say "regenerated $DOCS from $RESULTS"
+  # The page names one run: older result directories go (git history keeps the committed ones).
+  if [[ "$RESULTS" == "$ROOT/benchmarks/results/$NAME" && "$DOCS" == "$ROOT/docs/benchmarks.md" ]]; then
+    for old in "$ROOT"/benchmarks/results/*/; do
+      old=${old%/}
+      [[ "$old" == "$RESULTS" ]] && continue
+      say "removing the older results directory benchmarks/results/$(basename "$old")"
+      rm -rf "$old"
+    done
+  fi
 else
   say "docs not regenerated; to do it: python3 scripts/bench-report.py $RESULTS --output docs/benchmarks.md"
 fi
