@@ -136,6 +136,8 @@ while (($#)); do
     *) usage >&2; die "unknown argument: $1" ;;
   esac
 done
+[[ -d "$(dirname "$DOCS")" ]] || die "--docs $DOCS: its directory does not exist"
+DOCS="$(cd "$(dirname "$DOCS")" && pwd)/$(basename "$DOCS")"
 (( CONNECTIONS >= THREADS )) || die "--connections ($CONNECTIONS) must be at least --threads ($THREADS)"
 (( BASE_PORT + 49 <= 65535 )) || die "--base-port $BASE_PORT leaves no room for the 50 ports the run uses"
 for s in ${SECTIONS//,/ }; do
