@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OWN_FILES = ["environment.txt", "kmw-sweep.txt", "throughput.txt", "miss.txt",
              "single-flight.txt", "heap.txt", "fleet.txt", "hooks.txt", "jmh.txt"]
 HOOK_FILES = ["fleet-zipf.txt", "vthreads.txt"]
+ALL_SECTIONS = ["sweep", "throughput", "miss", "single-flight", "heap", "fleet", "fleet-zipf", "vthreads", "jmh"]
 MAX_BLOCK_LINES = 80
 
 TARGET_LABELS = {
@@ -169,13 +170,15 @@ class Page:
         if env.get("quick") == "1":
             warnings.append("this was a **`--quick` development run** (short rounds, fewer tokens)")
         if env.get("jars") == "prebuilt":
-            warnings.append("the jars were **not rebuilt** for this run (`--no-build`: {})".format(
-                env_text.get("jars", "?")))
+            warnings.append("the jars were **not rebuilt** for this run ({})".format(env_text.get("jars", "?")))
         if end.get("failures", "0") != "0":
             warnings.append("the run **failed** ({} failed checks)".format(end.get("failures")))
-        for w in warnings:
-            self.add("> **Warning:** {}.".format(w))
+        sections = env_text.get("sections", "")
+        if sections and sections != ",".join(ALL_SECTIONS):
+            missing = [x for x in ALL_SECTIONS if x not in sections.split(",")]
+            warnings.append("only these sections ran: {} (not: {})".format(sections, ", ".join(missing)))
         if warnings:
+            self.add("\n>\n".join("> **Warning:** {}.".format(w) for w in warnings))
             self.add("")
         duration = num(end.get("run_duration_s"))
         self.add("Java: {}{}. wrk: {}. Load average at the start: {}; at the end: {}. The whole run took {}."
@@ -213,7 +216,7 @@ class Page:
             rows.append(("cache hits: filter ÷ keystonemiddleware; bare ÷ keystonemiddleware (its best"
                          " processes × threads, {} × {}), same run".format(ratios.get("kmw_processes"),
                                                                          ratios.get("kmw_threads")),
-                         "reported", "{} ; {}".format(fmt(ratios.get("filter_kmw")), fmt(ratios.get("bare_kmw"))),
+                         "reported", "{}; {}".format(fmt(ratios.get("filter_kmw")), fmt(ratios.get("bare_kmw"))),
                          "—"))
         hit = self.jmh_row("CacheHitBenchmark.doFilterHit")
         if hit:
@@ -245,6 +248,11 @@ class Page:
             rows.append(("heap per cached identity, catalog off ({} tokens)".format(fmt_int(heap.get("tokens"))),
                          "≤ 1.2 KiB (1,229 B)", "{} B; 1,000,000 identities ≈ {:,.0f} MiB".format(
                              fmt_int(b), b * 1e6 / 2 ** 20), verdict(b <= 1.2 * 1024)))
+        others = ["{} `{}={}`".format(f, k, v) for f in sorted(r.results) if f != "heap.txt"
+                  for x in r.results[f] for k, v in x.items() if "per_identity" in k]
+        if others:
+            rows.append(("heap per cached identity, as other scripts of this run measured it",
+                         "≤ 1.2 KiB (1,229 B)", "; ".join(others), "see the section of each file below"))
         sf = r.rows("single-flight.txt")
         if sf:
             vals = ["{}{}: {}".format(x.get("check"), "" if x.get("check") == "keystone" else
