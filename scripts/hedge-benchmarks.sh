@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs HedgingIT (three real Keystone sites; a slow, a hung and a partitioned
 # primary, each with hedging and with failover_hedge_delay=off) and prints its
-# figures as the Markdown table of docs/benchmarks.md: p50/p99/max in ms and
+# figures as the Markdown table of benchmarks/notes/hedging.md: p50/p99/max in ms and
 # validations per request, per scenario, mode and phase.
 #
 # usage: scripts/hedge-benchmarks.sh [--from-report]
