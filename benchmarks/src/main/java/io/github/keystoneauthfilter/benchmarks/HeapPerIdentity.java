@@ -3,8 +3,10 @@ package io.github.keystoneauthfilter.benchmarks;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
+import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.time.Clock;
@@ -19,17 +21,21 @@ import org.jspecify.annotations.Nullable;
 import org.openjdk.jol.info.GraphLayout;
 
 /**
- * Heap per cached identity, catalog off: a fake Keystone issues N tokens (default 100,000) shaped
- * like the real Keystone's demo token (project scope, two roles, domain {@code Default}, no
- * catalog); each goes once through the filter ({@code include_service_catalog=false}, cache big
- * enough for all); the heap in use after a full GC is compared before and after, and again after
- * the filter is dropped. The fake Keystone, its tokens and the token strings exist in all three
- * measurements, so they cancel out. JOL's walk of the identity cache's object graph is printed as a
- * cross-check.
+ * Heap per cached identity, catalog off: a fake Keystone issues N tokens (default 100,000) of many
+ * users and projects ({@code --users}, default 1,500, over {@code --projects}, default 100; names,
+ * ids and roles differ: see {@link Fleet}; no catalog); each goes once through the filter ({@code
+ * include_service_catalog=false}, cache big enough for all); the heap in use after a full GC is
+ * compared before and after, and again after the filter is dropped (checked: the filter must then
+ * be collected). The fake Keystone, its tokens and the token strings exist in all three
+ * measurements, so they cancel out. JOL's walk of what the caches hold per identity (see {@link
+ * #identityCache}) is printed as a cross-check, with its biggest classes; {@code
+ * --jol-earlier-roots} also prints the walk this tool used to make, which counted objects that are
+ * not the cache's (benchmarks/notes/fleet.md).
  *
  * <pre>java -Xmx4g -Djdk.attach.allowAttachSelf=true -Djol.magicFieldOffset=true \
  *   -cp benchmarks/target/benchmarks.jar \
- *   io.github.keystoneauthfilter.benchmarks.HeapPerIdentity [--tokens N] [--threads T]</pre>
+ *   io.github.keystoneauthfilter.benchmarks.HeapPerIdentity [--tokens N] [--threads T] \
+ *   [--users U] [--projects P] [--jol-earlier-roots]</pre>
  *
  * <p>(The two properties let JOL walk JDK classes on Java 17; without them only the JOL cross-check
  * is skipped.)
@@ -42,23 +48,36 @@ public final class HeapPerIdentity {
   public static void main(String[] args) throws Exception {
     int n = 100_000;
     int threads = 4;
+    int users = 1_500;
+    int projects = 100;
+    boolean jolEarlier = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--tokens" -> n = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--users" -> users = Integer.parseInt(args[++i]);
+        case "--projects" -> projects = Integer.parseInt(args[++i]);
+        case "--jol-earlier-roots" -> jolEarlier = true;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     try (FakeKeystone keystone = Harness.keystone()) {
-      System.out.printf(Locale.ROOT, "issuing %,d tokens on the fake Keystone...%n", n);
+      System.out.printf(
+          Locale.ROOT,
+          "issuing %,d tokens of %,d users over %,d projects on the fake Keystone...%n",
+          n,
+          users,
+          projects);
       String[] tokens = new String[n];
+      Fleet fleet = new Fleet(users, projects);
       for (int i = 0; i < n; i++) {
-        tokens[i] = keystone.issue(Harness.demoLikeFixture(false));
+        tokens[i] = keystone.issue(fleet.fixture(i));
       }
-      Loaded loaded = load(keystone, tokens, threads, memory);
+      Loaded loaded = load(keystone, tokens, threads, memory, jolEarlier);
       // The filter is unreachable now: what it held is gone after a GC.
       long dropped = usedAfterGc(memory);
+      boolean collected = loaded.filter().get() == null;
 
       double perIdentity = (loaded.after - loaded.before) / (double) n;
       double perIdentityDropped = (loaded.after - dropped) / (double) n;
@@ -70,30 +89,91 @@ public final class HeapPerIdentity {
           loaded.validations,
           loaded.misses);
       System.out.printf(Locale.ROOT, "heap used after:  %,d bytes%n", loaded.after);
-      System.out.printf(Locale.ROOT, "heap used once the filter is dropped: %,d bytes%n", dropped);
       System.out.printf(
           Locale.ROOT,
-          "per cached identity: %.0f bytes (after - before), %.0f bytes (after - dropped)%n",
+          "heap used once the filter is dropped: %,d bytes (filter collected: %s)%n",
+          dropped,
+          collected ? "yes" : "NO, the figure after - dropped is not valid");
+      System.out.printf(
+          Locale.ROOT,
+          "heap delta: %.0f bytes per identity (after - before; also counts what else grew during"
+              + " the load); after - dropped: %.0f bytes (not a per-identity figure:"
+              + " benchmarks/notes/fleet.md)%n",
           perIdentity,
           perIdentityDropped);
+      double jolPerIdentity = loaded.jol > 0 ? loaded.jol / (double) n : -1.0;
       if (loaded.jol > 0) {
         System.out.printf(
             Locale.ROOT,
-            "JOL: identity cache graph %,d bytes = %.0f bytes per identity%n",
+            "JOL: what the caches hold, %,d bytes = %.0f bytes per identity%n",
             loaded.jol,
-            loaded.jol / (double) n);
+            jolPerIdentity);
         printTopClasses(loaded.footprint, n, 15);
       }
+      // The figure: JOL's count of what the caches hold, when JOL could walk them (it counts
+      // shared objects once, and nothing outside the caches); else the heap delta.
+      double figure = jolPerIdentity > 0 ? jolPerIdentity : perIdentity;
       System.out.printf(
           Locale.ROOT,
-          "RESULT tokens=%d bytes_per_identity=%.0f bytes_per_identity_dropped=%.0f"
-              + " jol_bytes_per_identity=%.0f mib_per_100k=%.1f misses_on_recheck=%d%n",
+          "per cached identity: %.0f bytes (%s); 1,000,000 identities: %.0f MiB%n",
+          figure,
+          jolPerIdentity > 0 ? "JOL" : "heap delta",
+          figure * 1_000_000 / (1024.0 * 1024.0));
+      System.out.printf(
+          Locale.ROOT,
+          "RESULT tokens=%d users=%d projects=%d bytes_per_identity=%.0f heap_delta_per_identity=%.0f"
+              + " jol_bytes_per_identity=%.0f mib_per_100k=%.1f mib_per_1m=%.0f"
+              + " misses_on_recheck=%d%n",
           n,
+          users,
+          projects,
+          figure,
           perIdentity,
-          perIdentityDropped,
-          loaded.jol > 0 ? loaded.jol / (double) n : -1.0,
-          perIdentity * 100_000 / (1024.0 * 1024.0),
+          jolPerIdentity,
+          figure * 100_000 / (1024.0 * 1024.0),
+          figure * 1_000_000 / (1024.0 * 1024.0),
           loaded.misses);
+    }
+  }
+
+  /**
+   * Tokens of many users and projects, as in scripts/bench-fleet.sh's Keystone: token {@code i} is
+   * user {@code i mod users} ({@code fleet-uNNNN}, domain Default), scoped to project {@code user
+   * mod projects} ({@code fleet-pNNN}), with one of four role sets ({@code reader}; {@code member,
+   * reader}; {@code fleet-ops}; {@code fleet-audit}); ids are random hex, one per user and project.
+   * Each token is parsed on its own, as every Keystone answer is.
+   */
+  private static final class Fleet {
+    private static final String[][] ROLES = {
+      {"reader"}, {"member", "reader"}, {"fleet-ops"}, {"fleet-audit"}
+    };
+    private final String[] userIds;
+    private final String[] projectIds;
+
+    Fleet(int users, int projects) {
+      if (users < 1 || projects < 1) {
+        throw new IllegalArgumentException(
+            "--users and --projects must be positive (got " + users + ", " + projects + ")");
+      }
+      userIds = new String[users];
+      projectIds = new String[projects];
+      for (int i = 0; i < users; i++) {
+        userIds[i] = KeystoneTokenFixture.hex();
+      }
+      for (int i = 0; i < projects; i++) {
+        projectIds[i] = KeystoneTokenFixture.hex();
+      }
+    }
+
+    KeystoneTokenFixture fixture(int token) {
+      int user = token % userIds.length;
+      int project = user % projectIds.length;
+      return KeystoneTokenFixture.create()
+          .user(userIds[user], String.format(Locale.ROOT, "fleet-u%04d", user))
+          .userDomain("default", "Default")
+          .project(projectIds[project], String.format(Locale.ROOT, "fleet-p%03d", project))
+          .projectDomain("default", "Default")
+          .roles(ROLES[user % ROLES.length]);
     }
   }
 
@@ -105,11 +185,13 @@ public final class HeapPerIdentity {
       String footprint,
       double seconds,
       int validations,
-      int misses) {}
+      int misses,
+      WeakReference<KeystoneAuthFilter> filter) {}
 
   /** Starts a filter, loads every token into its cache, measures, and destroys the filter. */
   private static Loaded load(
-      FakeKeystone keystone, String[] tokens, int threads, MemoryMXBean memory) throws Exception {
+      FakeKeystone keystone, String[] tokens, int threads, MemoryMXBean memory, boolean jolEarlier)
+      throws Exception {
     int n = tokens.length;
     long max = n + 1_000L;
     KeystoneAuthFilter filter =
@@ -169,7 +251,21 @@ public final class HeapPerIdentity {
           System.out.println("JOL could not walk the cache: " + e);
         }
       }
-      return new Loaded(before, after, jol, footprint, seconds, validations, misses);
+      if (jolEarlier) {
+        Object[] earlier = earlierRoots(filter);
+        if (earlier != null) {
+          GraphLayout layout = GraphLayout.parseInstance(earlier);
+          System.out.printf(
+              Locale.ROOT,
+              "JOL from the earlier roots (every field of the token cache but delegate and clock):"
+                  + " %,d bytes = %.0f bytes per identity; biggest classes:%n",
+              layout.totalSize(),
+              layout.totalSize() / (double) n);
+          printTopClasses(layout.toFootprint(), n, 25);
+        }
+      }
+      return new Loaded(
+          before, after, jol, footprint, seconds, validations, misses, new WeakReference<>(filter));
     } finally {
       filter.destroy();
     }
@@ -218,39 +314,94 @@ public final class HeapPerIdentity {
   }
 
   /**
-   * The filter's cache state, found by reflection: every field of its {@code validator} (the token
-   * cache) except the delegate validator and the clock; null if not found.
+   * What the filter keeps per cached identity, found by reflection, without the objects that merely
+   * serve the caches: the Caffeine caches' internal maps ({@code data}: hash table, nodes, keys,
+   * values) and frequency sketches, of the token cache ({@code TokenCache.valid}) and of the
+   * identity header tables ({@code HeaderTables.userHeaders}). Walking the {@code Cache} objects
+   * themselves would also walk their listeners and tickers, which lead to the token cache, its
+   * delegate validator, the HTTP client's threads, and from there to unrelated objects (the fake
+   * Keystone's own store of 100,000 issued tokens): see benchmarks/notes/fleet.md.
    */
   private static Object @Nullable [] identityCache(KeystoneAuthFilter filter) {
     try {
-      Object validator = field(filter, "validator");
-      if (validator == null) {
+      Object running = field(filter, "running");
+      Object validator = running == null ? null : field(running, "validator");
+      Object stages = validator == null ? null : field(validator, "stages");
+      Object tokenCache = stages == null ? null : field(stages, "cache");
+      Object headers = field(running, "headers");
+      if (tokenCache == null || headers == null) {
         return null;
       }
       List<Object> roots = new ArrayList<>();
-      for (Field f : validator.getClass().getDeclaredFields()) {
-        if (Modifier.isStatic(f.getModifiers())
-            || TokenValidator.class.isAssignableFrom(f.getType())
-            || Clock.class.isAssignableFrom(f.getType())) {
-          continue;
+      for (Object cache :
+          new Object[] {field(tokenCache, "valid"), field(headers, "userHeaders")}) {
+        Object local = cache == null ? null : field(cache, "cache");
+        Object data = local == null ? null : inHierarchy(local, "data");
+        if (data == null) {
+          return null;
         }
-        f.setAccessible(true);
-        Object value = f.get(validator);
-        if (value != null) {
-          roots.add(value);
+        roots.add(data);
+        Object sketch = inHierarchy(local, "sketch");
+        if (sketch != null) {
+          roots.add(sketch);
         }
       }
-      return roots.isEmpty() ? null : roots.toArray();
+      return roots.toArray();
     } catch (ReflectiveOperationException | RuntimeException e) {
       System.out.println("identity cache not found by reflection: " + e);
       return null;
     }
   }
 
+  /**
+   * The roots the earlier version of this tool walked: every field of the token cache but its
+   * delegate validator and clock (which still reach them through the caches' listener and ticker).
+   */
+  private static Object @Nullable [] earlierRoots(KeystoneAuthFilter filter) {
+    try {
+      Object running = field(filter, "running");
+      Object validator = running == null ? null : field(running, "validator");
+      Object stages = validator == null ? null : field(validator, "stages");
+      Object tokenCache = stages == null ? null : field(stages, "cache");
+      if (tokenCache == null) {
+        return null;
+      }
+      List<Object> roots = new ArrayList<>();
+      for (Field f : tokenCache.getClass().getDeclaredFields()) {
+        if (Modifier.isStatic(f.getModifiers())
+            || TokenValidator.class.isAssignableFrom(f.getType())
+            || Clock.class.isAssignableFrom(f.getType())) {
+          continue;
+        }
+        f.setAccessible(true);
+        Object value = f.get(tokenCache);
+        if (value != null) {
+          roots.add(value);
+        }
+      }
+      return roots.toArray();
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      System.out.println("token cache not found by reflection: " + e);
+      return null;
+    }
+  }
+
+  /** The value of the field {@code name} declared by the object's class or a superclass. */
+  private static @Nullable Object inHierarchy(Object owner, String name)
+      throws ReflectiveOperationException {
+    for (Class<?> c = owner.getClass(); c != null; c = c.getSuperclass()) {
+      for (Field f : c.getDeclaredFields()) {
+        if (f.getName().equals(name) && !Modifier.isStatic(f.getModifiers())) {
+          f.setAccessible(true);
+          return f.get(owner);
+        }
+      }
+    }
+    return null;
+  }
+
   private static @Nullable Object field(Object owner, String name)
       throws ReflectiveOperationException {
-    Field f = owner.getClass().getDeclaredField(name);
-    f.setAccessible(true);
-    return f.get(owner);
+    return inHierarchy(owner, name);
   }
 }

@@ -64,16 +64,16 @@ final class TokenResponseParser {
     }
     JsonNode token = root.get("token");
     JsonNode user = object(token, "user", "token.user");
-    String userId = required(user, "id", "token.user.id");
+    String userId = shared(required(user, "id", "token.user.id"));
     Instant expiresAt = parseInstant(required(token, "expires_at", "token.expires_at"));
 
     JsonNode userDomain = object(user, "domain", "token.user.domain");
     return new Identity(
         new Identity.User(
             userId,
-            optional(user, "name", "token.user.name"),
-            optional(userDomain, "id", "token.user.domain.id"),
-            optional(userDomain, "name", "token.user.domain.name")),
+            sharedOrNull(optional(user, "name", "token.user.name")),
+            sharedOrNull(optional(userDomain, "id", "token.user.domain.id")),
+            sharedOrNull(optional(userDomain, "name", "token.user.domain.name"))),
         scope(token),
         roles(token.path("roles")),
         adminProject(token.path("is_admin_project")),
@@ -102,15 +102,15 @@ final class TokenResponseParser {
     if (!project.isMissingNode()) {
       JsonNode projectDomain = object(project, "domain", "token.project.domain");
       return new Identity.Project(
-          present(optional(project, "id", "token.project.id"), "token.project.id"),
-          optional(project, "name", "token.project.name"),
-          optional(projectDomain, "id", "token.project.domain.id"),
-          optional(projectDomain, "name", "token.project.domain.name"));
+          shared(present(optional(project, "id", "token.project.id"), "token.project.id")),
+          sharedOrNull(optional(project, "name", "token.project.name")),
+          sharedOrNull(optional(projectDomain, "id", "token.project.domain.id")),
+          sharedOrNull(optional(projectDomain, "name", "token.project.domain.name")));
     }
     if (!domain.isMissingNode()) {
       return new Identity.Domain(
-          present(optional(domain, "id", "token.domain.id"), "token.domain.id"),
-          optional(domain, "name", "token.domain.name"));
+          shared(present(optional(domain, "id", "token.domain.id"), "token.domain.id")),
+          sharedOrNull(optional(domain, "name", "token.domain.name")));
     }
     return systemAll ? new Identity.SystemAll() : new Identity.Unscoped();
   }
@@ -203,7 +203,7 @@ final class TokenResponseParser {
     }
     List<String> names = new ArrayList<>(roles.size());
     for (JsonNode role : roles) {
-      names.add(required(role, "name", "token.roles[].name"));
+      names.add(shared(required(role, "name", "token.roles[].name")));
     }
     return names;
   }
@@ -268,6 +268,21 @@ final class TokenResponseParser {
     } catch (IOException e) {
       throw new TokenParseException("catalog could not be written as JSON");
     }
+  }
+
+  /**
+   * One copy of each id, name and role name across every cached identity: many tokens of one user
+   * or project, and every token's domain and roles, repeat the same few strings, which a fleet's
+   * cache would otherwise hold once per token (benchmarks/notes/fleet.md). {@link String#intern}
+   * keeps them in the JVM's string table, whose entries go when no identity holds them any more.
+   * Only values of a valid token's answer from Keystone get here, never a client's input.
+   */
+  private static String shared(String value) {
+    return value.intern();
+  }
+
+  private static @Nullable String sharedOrNull(@Nullable String value) {
+    return value == null ? null : value.intern();
   }
 
   private static String required(JsonNode parent, String field, String path)

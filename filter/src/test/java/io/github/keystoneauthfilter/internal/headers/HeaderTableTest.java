@@ -46,4 +46,36 @@ class HeaderTableTest {
         List.of("X-Identity-Status", "X-User-Id", "X-Roles", "OpenStack-System-Scope"),
         table().names());
   }
+
+  @Test
+  void ofWhenSameNamesThenNameArraysSharedAndValuesOwn() {
+    // Every cached identity's table has the same header names: only the values are its own.
+    Map<String, String> other = new LinkedHashMap<>();
+    other.put("X-Identity-Status", "Confirmed");
+    other.put("X-User-Id", "u2");
+    other.put("X-Roles", "reader");
+    other.put("OpenStack-System-Scope", "all");
+    HeaderTable first = table();
+    HeaderTable second = HeaderTable.of(other);
+
+    assertTrue(first.sharesNamesWith(second));
+    assertEquals("u1", first.get("X-User-Id"));
+    assertEquals("u2", second.get("x-user-id"));
+    assertEquals("reader", second.get("X-ROLES"));
+    assertEquals(first.names(), second.names());
+  }
+
+  @Test
+  void ofWhenOtherNamesOrOrderThenNotShared() {
+    Map<String, String> reordered = new LinkedHashMap<>();
+    reordered.put("X-User-Id", "u1");
+    reordered.put("X-Identity-Status", "Confirmed");
+    reordered.put("X-Roles", "member,reader");
+    reordered.put("OpenStack-System-Scope", "all");
+
+    assertFalse(table().sharesNamesWith(HeaderTable.of(reordered)));
+    assertEquals(
+        List.of("X-User-Id", "X-Identity-Status", "X-Roles", "OpenStack-System-Scope"),
+        HeaderTable.of(reordered).names());
+  }
 }

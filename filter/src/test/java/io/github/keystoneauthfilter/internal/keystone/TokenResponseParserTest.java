@@ -3,7 +3,9 @@ package io.github.keystoneauthfilter.internal.keystone;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -142,6 +144,30 @@ class TokenResponseParserTest {
     assertFalse(identity.adminProject());
     assertEquals(EXPIRES, identity.expiresAt());
     assertNotNull(identity.catalogV2Json());
+  }
+
+  @Test
+  void parseWhenTwoTokensOfOneUserThenTheirIdsNamesAndRolesAreOneCopy() throws Exception {
+    // A fleet's cache holds many tokens of the same users, projects, domains and roles: each
+    // string is kept once (interned), not once per token (benchmarks/notes/fleet.md).
+    Identity first = parse(PROJECT_SCOPED);
+    Identity second = parse(PROJECT_SCOPED);
+
+    assertNotSame(first, second);
+    assertSame(first.userId(), second.userId());
+    assertSame(first.userName(), second.userName());
+    assertSame(first.userDomainId(), second.userDomainId());
+    assertSame(first.userDomainName(), second.userDomainName());
+    assertSame(first.projectId(), second.projectId());
+    assertSame(first.projectName(), second.projectName());
+    assertSame(first.projectDomainId(), second.projectDomainId());
+    assertSame(first.projectDomainName(), second.projectDomainName());
+    for (int i = 0; i < first.roles().size(); i++) {
+      assertSame(first.roles().get(i), second.roles().get(i));
+    }
+    Identity domainScoped = parse(DOMAIN_SCOPED);
+    assertSame(domainScoped.domainId(), parse(DOMAIN_SCOPED).domainId());
+    assertSame(domainScoped.domainName(), parse(DOMAIN_SCOPED).domainName());
   }
 
   @Test
