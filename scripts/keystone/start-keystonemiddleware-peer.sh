@@ -24,7 +24,10 @@ usage: start-keystonemiddleware-peer.sh [-d STATE_DIR] [-p PORT] [-k INSTANCE]
 Other settings (env): KMW_PROCESSES (2), KMW_THREADS (4),
 KMW_TOKEN_CACHE_TIME (300, seconds a validated token stays in the
 in-process cache), KMW_INCLUDE_SERVICE_CATALOG (true), KMW_DELAY_AUTH_DECISION
-(false), KMW_READY_TIMEOUT (120).
+(false), KMW_READY_TIMEOUT (120), KMW_MEMCACHED_SERVERS (unset: no memcached;
+host:port[,host:port] makes auth_token cache tokens there instead),
+KMW_MEMCACHE_SECURITY_STRATEGY (None; MAC or ENCRYPT need
+KMW_MEMCACHE_SECRET_KEY).
 Stop it with: stop-keystone.sh -d STATE_DIR --only kmw
 EOF
 }
@@ -48,6 +51,15 @@ CACHE_TIME="${KMW_TOKEN_CACHE_TIME:-300}"
 INCLUDE_CATALOG="${KMW_INCLUDE_SERVICE_CATALOG:-true}"
 DELAY="${KMW_DELAY_AUTH_DECISION:-false}"
 READY_TIMEOUT="${KMW_READY_TIMEOUT:-120}"
+MEMCACHED_SERVERS="${KMW_MEMCACHED_SERVERS:-}"
+MEMCACHE_STRATEGY="${KMW_MEMCACHE_SECURITY_STRATEGY:-None}"
+MEMCACHE_SECRET="${KMW_MEMCACHE_SECRET_KEY:-}"
+[[ -z "$MEMCACHED_SERVERS" || "$MEMCACHED_SERVERS" =~ ^[0-9A-Za-z.:,_-]+$ ]] \
+  || ks_die "KMW_MEMCACHED_SERVERS must be host:port[,host:port...] (got '$MEMCACHED_SERVERS')"
+case "$MEMCACHE_STRATEGY" in None|MAC|ENCRYPT) ;; *) ks_die "KMW_MEMCACHE_SECURITY_STRATEGY must be None, MAC or ENCRYPT" ;; esac
+[[ "$MEMCACHE_STRATEGY" == None || -n "$MEMCACHE_SECRET" ]] \
+  || ks_die "KMW_MEMCACHE_SECURITY_STRATEGY=$MEMCACHE_STRATEGY needs KMW_MEMCACHE_SECRET_KEY"
+[[ "$MEMCACHE_SECRET" != *$'\n'* ]] || ks_die "KMW_MEMCACHE_SECRET_KEY must be one line"
 ks_check_port "port" "$PORT"
 for v in PROCS THREADS CACHE_TIME READY_TIMEOUT KS_INDEX; do
   [[ "${!v}" =~ ^[0-9]+$ ]] && (( ${!v} >= 1 )) || ks_die "$v must be a positive integer (got '${!v}')"
@@ -113,13 +125,21 @@ project_domain_name = Default
 # token's catalog: interface 'internal' (the default) in this site's region.
 region_name = $KS_REGION
 interface = internal
-# No memcached_servers: validated tokens are cached in each worker process.
 token_cache_time = $CACHE_TIME
 include_service_catalog = $INCLUDE_CATALOG
 service_token_roles_required = true
 delay_auth_decision = $DELAY
 http_connect_timeout = 5
 EOF
+  if [[ -n "$MEMCACHED_SERVERS" ]]; then
+    # Validated tokens are cached in memcached, shared by every worker (and by
+    # whoever else reads the same entries).
+    printf 'memcached_servers = %s\nmemcache_security_strategy = %s\n' \
+      "$MEMCACHED_SERVERS" "$MEMCACHE_STRATEGY" >> "$conf"
+    [[ "$MEMCACHE_STRATEGY" == None ]] || printf 'memcache_secret_key = %s\n' "$MEMCACHE_SECRET" >> "$conf"
+  else
+    echo "# No memcached_servers: validated tokens are cached in each worker process." >> "$conf"
+  fi
   chmod 600 "$conf"
   [[ -f "$ulog" ]] && mv -f "$ulog" "$ulog.1"
   cat > "$STATE/run/$name.ini" <<EOF
@@ -177,5 +197,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$peer/smoke")
 [[ "$code" == "$NO_TOKEN_CODE" ]] || ks_die "$peer/smoke without a token answered $code, not $NO_TOKEN_CODE"
 
 echo "keystonemiddleware peer ready: $peer  (auth_token -> $KS_URL, region $KS_REGION, service user ${KS[KEYSTONE_SVC_USER]})"
+if [[ -n "$MEMCACHED_SERVERS" ]]; then
+  echo "  token cache: memcached $MEMCACHED_SERVERS ($MEMCACHE_STRATEGY), $CACHE_TIME s"
+fi
 echo "  in-process token cache: $CACHE_TIME s; $PROCS processes x $THREADS threads; pid $(cat "$pidfile"); log $ulog"
 echo "  stop: $HERE/stop-keystone.sh -d $STATE --only kmw"

@@ -330,6 +330,9 @@ public final class KeystoneAuthConfig {
         + (redis != null ? ", redis_url=" + redis.safeUrl() : "")
         + ", memcache_security_strategy="
         + memcacheSecurityStrategy().optionValue()
+        + (sharedCache.entryFormat() != SharedCacheSettings.EntryFormat.NATIVE
+            ? ", memcache_entry_format=" + sharedCache.entryFormat().optionValue()
+            : "")
         + "]";
   }
 

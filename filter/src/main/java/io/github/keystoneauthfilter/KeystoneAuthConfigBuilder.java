@@ -108,6 +108,7 @@ public final class KeystoneAuthConfigBuilder {
   int memcachePoolMaxsize = DEFAULT_MEMCACHE_POOL_MAXSIZE;
   @Nullable String redisUrl;
   @Nullable Path redisCafile;
+  SharedCacheSettings.EntryFormat memcacheEntryFormat = SharedCacheSettings.EntryFormat.NATIVE;
   Clock clock = Clock.systemUTC();
   @Nullable String metricsJmxName;
 
@@ -490,6 +491,17 @@ public final class KeystoneAuthConfigBuilder {
     return this;
   }
 
+  /**
+   * {@code memcache_entry_format}: {@code native} (default) or {@code keystonemiddleware}, whose
+   * entries in memcached (its key scheme, protected by the same {@code memcache_security_strategy}
+   * and {@code memcache_secret_key}) Python services running keystonemiddleware's {@code
+   * auth_token} read and write too. Only with {@code memcached_servers}.
+   */
+  public KeystoneAuthConfigBuilder memcacheEntryFormat(SharedCacheSettings.EntryFormat value) {
+    this.memcacheEntryFormat = Objects.requireNonNull(value, "memcache_entry_format");
+    return this;
+  }
+
   /** The time source for breakers and the cache; tests pass a fake. */
   public KeystoneAuthConfigBuilder clock(Clock value) {
     this.clock = Objects.requireNonNull(value, "clock");
@@ -555,7 +567,8 @@ public final class KeystoneAuthConfigBuilder {
             memcacheDeadRetry,
             memcachePoolMaxsize,
             redisUrl,
-            redisCafile);
+            redisCafile,
+            memcacheEntryFormat);
     return new KeystoneAuthConfig(this, authUrls, credentials, tls, sharedCache);
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig.MemcacheSecurityStrategy;
+import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.internal.config.InitParameters;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -159,5 +160,28 @@ class MemcacheOptionsTest {
     String message = error(option, "true");
     assertTrue(message.startsWith(option + "=true is not supported"), message);
     parse(option, "false"); // off is what the filter does anyway
+  }
+
+  @Test
+  void entryFormat_defaultsToNative_takesKeystonemiddleware_andRefusesOtherValues() {
+    assertEquals(SharedCacheSettings.EntryFormat.NATIVE, parse().sharedCache().entryFormat());
+    KeystoneAuthConfig config =
+        parse(
+            "memcached_servers", "127.0.0.1:11211",
+            "memcache_entry_format", " Keystonemiddleware ");
+    assertEquals(
+        SharedCacheSettings.EntryFormat.KEYSTONEMIDDLEWARE, config.sharedCache().entryFormat());
+    assertTrue(config.toString().contains("memcache_entry_format=keystonemiddleware"));
+    String message = error("memcache_entry_format", "python");
+    assertTrue(
+        message.startsWith("memcache_entry_format") && message.contains("'python'"), message);
+  }
+
+  @Test
+  void keystonemiddlewaresEntryFormat_onRedis_isRefused() {
+    String message =
+        error("redis_url", "redis://127.0.0.1:6379", "memcache_entry_format", "keystonemiddleware");
+    assertTrue(message.startsWith("memcache_entry_format=keystonemiddleware"), message);
+    assertTrue(message.contains("redis_url"), message);
   }
 }

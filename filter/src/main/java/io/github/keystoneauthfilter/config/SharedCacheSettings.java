@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param deadRetry {@code memcache_pool_dead_retry}
  * @param poolMaxsize {@code memcache_pool_maxsize}
  * @param redis {@code redis_url} and {@code redis_cafile}, or null when not on Redis
+ * @param entryFormat {@code memcache_entry_format}: this filter's entries or keystonemiddleware's
  */
 public record SharedCacheSettings(
     List<InetSocketAddress> servers,
@@ -22,11 +23,59 @@ public record SharedCacheSettings(
     Duration socketTimeout,
     Duration deadRetry,
     int poolMaxsize,
-    @Nullable RedisSettings redis) {
+    @Nullable RedisSettings redis,
+    EntryFormat entryFormat) {
 
   /** Copies the server list. */
   public SharedCacheSettings {
     servers = List.copyOf(servers);
+    java.util.Objects.requireNonNull(entryFormat, "entryFormat");
+  }
+
+  /**
+   * The settings with this filter's own entries ({@link EntryFormat#NATIVE}).
+   *
+   * @param servers {@code memcached_servers}
+   * @param protection {@code memcache_security_strategy} with its key
+   * @param socketTimeout {@code memcache_pool_socket_timeout}
+   * @param deadRetry {@code memcache_pool_dead_retry}
+   * @param poolMaxsize {@code memcache_pool_maxsize}
+   * @param redis {@code redis_url} and {@code redis_cafile}, or null
+   */
+  public SharedCacheSettings(
+      List<InetSocketAddress> servers,
+      Protection protection,
+      Duration socketTimeout,
+      Duration deadRetry,
+      int poolMaxsize,
+      @Nullable RedisSettings redis) {
+    this(servers, protection, socketTimeout, deadRetry, poolMaxsize, redis, EntryFormat.NATIVE);
+  }
+
+  /** {@code memcache_entry_format}: how entries in memcached are named and what they hold. */
+  public enum EntryFormat {
+    /**
+     * {@code native} (default): this filter's own entries, which only this filter reads (smaller,
+     * and each carries the time until which it may be used).
+     */
+    NATIVE("native"),
+    /**
+     * {@code keystonemiddleware}: keystonemiddleware's entries (its key scheme, Keystone's answer
+     * as the value), so that Python services with {@code auth_token} and this filter share one
+     * cache in memcached.
+     */
+    KEYSTONEMIDDLEWARE("keystonemiddleware");
+
+    private final String optionValue;
+
+    EntryFormat(String optionValue) {
+      this.optionValue = optionValue;
+    }
+
+    /** The value of the option. */
+    public String optionValue() {
+      return optionValue;
+    }
   }
 
   /** How entries are protected; {@code toString()} never shows the secret key. */

@@ -79,6 +79,7 @@ import org.springframework.boot.convert.DurationUnit;
  * @param memcachedServers memcached_servers: host:port of a shared token cache
  * @param memcacheSecurityStrategy memcache_security_strategy: None, MAC or ENCRYPT
  * @param memcacheSecretKey memcache_secret_key
+ * @param memcacheEntryFormat memcache_entry_format: native (default) or keystonemiddleware
  * @param memcachePoolSocketTimeout memcache_pool_socket_timeout (default 1 s)
  * @param memcachePoolDeadRetry memcache_pool_dead_retry (default 300 s)
  * @param memcachePoolMaxsize memcache_pool_maxsize (default 2)
@@ -135,6 +136,7 @@ public record KeystoneAuthProperties(
     @Nullable List<String> memcachedServers,
     @Nullable String memcacheSecurityStrategy,
     @Nullable String memcacheSecretKey,
+    @Nullable String memcacheEntryFormat,
     @DurationUnit(ChronoUnit.SECONDS) @Nullable Duration memcachePoolSocketTimeout,
     @DurationUnit(ChronoUnit.SECONDS) @Nullable Duration memcachePoolDeadRetry,
     @Nullable Integer memcachePoolMaxsize,

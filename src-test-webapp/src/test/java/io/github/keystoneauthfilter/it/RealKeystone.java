@@ -436,6 +436,15 @@ final class RealKeystone {
         "1");
   }
 
+  /**
+   * Starts the keystonemiddleware peer on {@code port} with these settings of
+   * start-keystonemiddleware-peer.sh (e.g. {@code KMW_MEMCACHED_SERVERS}).
+   */
+  void startKeystonemiddleware(int port, Map<String, String> settings)
+      throws IOException, InterruptedException {
+    run(settings, "kmw-peer", "-p", Integer.toString(port), "-k", "1");
+  }
+
   /** Stops every keystonemiddleware peer of this state directory (not Keystone). */
   void stopKeystonemiddleware() throws IOException, InterruptedException {
     Process process =

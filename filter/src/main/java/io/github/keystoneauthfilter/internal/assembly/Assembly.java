@@ -120,14 +120,23 @@ public final class Assembly {
     }
     this.store = memcached;
     SharedTokenCache cache =
-        new SharedTokenCache(
-            keystone,
-            memcached,
-            protection(settings),
-            settings.tokenCache().time(),
-            settings.includeServiceCatalog(),
-            mapper,
-            settings.clock());
+        keystonemiddlewareEntries(settings)
+            ? SharedTokenCache.inKeystonemiddlewareFormat(
+                keystone,
+                memcached,
+                protection(settings),
+                settings.tokenCache().time(),
+                settings.includeServiceCatalog(),
+                mapper,
+                settings.clock())
+            : new SharedTokenCache(
+                keystone,
+                memcached,
+                protection(settings),
+                settings.tokenCache().time(),
+                settings.includeServiceCatalog(),
+                mapper,
+                settings.clock());
     this.shared = cache;
     return cache;
   }
@@ -248,7 +257,20 @@ public final class Assembly {
         settings.includeServiceCatalog(),
         settings.httpConnectTimeout(),
         settings.httpRequestTimeout(),
-        settings.clock());
+        settings.clock(),
+        // Keystone's answer is what keystonemiddleware's entries hold; otherwise it is not kept.
+        keystonemiddlewareEntries(settings));
+  }
+
+  /**
+   * Whether the shared cache is on memcached in keystonemiddleware's format (sharedStore decides
+   * the same way whether there is a shared cache at all).
+   */
+  private static boolean keystonemiddlewareEntries(KeystoneAuthConfig settings) {
+    return settings.sharedCache().entryFormat()
+            == SharedCacheSettings.EntryFormat.KEYSTONEMIDDLEWARE
+        && !settings.sharedCache().servers().isEmpty()
+        && !settings.tokenCache().time().isZero();
   }
 
   /** Last: the HTTP client (bounded pool, time limits, TLS) under every endpoint. */
@@ -303,7 +325,15 @@ public final class Assembly {
     RedisSettings redis = settings.sharedCache().redis();
     boolean strategySet =
         settings.memcacheSecurityStrategy() != KeystoneAuthConfig.MemcacheSecurityStrategy.NONE;
+    boolean keystonemiddlewareFormat =
+        settings.sharedCache().entryFormat() == SharedCacheSettings.EntryFormat.KEYSTONEMIDDLEWARE;
     if (settings.sharedCache().servers().isEmpty() && redis == null) {
+      if (keystonemiddlewareFormat) {
+        LOG.log(
+            Level.WARNING,
+            "memcache_entry_format=keystonemiddleware has no effect: memcached_servers is not set,"
+                + " so no token cache is shared");
+      }
       if (strategySet) {
         LOG.log(
             Level.WARNING,
@@ -330,7 +360,12 @@ public final class Assembly {
       LOG.log(
           Level.WARNING,
           "memcache_security_strategy=None: identities in {0} are neither signed nor"
-              + " encrypted; anyone who can write to it can forge them. Set MAC or ENCRYPT"
+              + " encrypted; anyone who can write to it can forge them"
+              + (keystonemiddlewareFormat
+                  ? " (keystonemiddleware's entries, which this filter reads with"
+                      + " memcache_entry_format=keystonemiddleware, have the same weakness)"
+                  : "")
+              + ". Set MAC or ENCRYPT"
               + (settings.memcacheSecretKey() != null
                   ? " (memcache_secret_key is set but unused)"
                   : ""),
@@ -339,9 +374,10 @@ public final class Assembly {
     SharedStore store = redis != null ? providedStore(settings, redis) : memcachedStore(settings);
     LOG.log(
         Level.INFO,
-        "shared token cache on {0}, memcache_security_strategy={1}",
+        "shared token cache on {0}, memcache_security_strategy={1}, memcache_entry_format={2}",
         where,
-        settings.memcacheSecurityStrategy().optionValue());
+        settings.memcacheSecurityStrategy().optionValue(),
+        settings.sharedCache().entryFormat().optionValue());
     return store;
   }
 

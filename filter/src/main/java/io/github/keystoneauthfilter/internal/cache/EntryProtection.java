@@ -30,6 +30,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Unlike keystonemiddleware, the strategy is matched without regard to case and always derived
  * from its upper-case name, so {@code encrypt} really encrypts.
+ *
+ * <p>The values are protected exactly as keystonemiddleware protects its own; only the entries'
+ * names differ, unless {@link #keystonemiddlewareKeys} names them as keystonemiddleware does.
  */
 public final class EntryProtection {
   // v2: entries hold the time until which they may be used (IdentityCodec version 2); a new name
@@ -52,11 +55,17 @@ public final class EntryProtection {
 
   private final Mode mode;
   private final byte @Nullable [] secret;
-  private final SecureRandom random = new SecureRandom();
+  private static final String KMW_KEY_PREFIX = "tokens/";
+  private final SecureRandom random;
 
-  private EntryProtection(Mode mode, byte @Nullable [] secret) {
+  private EntryProtection(Mode mode, byte @Nullable [] secret, SecureRandom random) {
     this.mode = mode;
     this.secret = secret;
+    this.random = random;
+  }
+
+  private EntryProtection(Mode mode, byte @Nullable [] secret) {
+    this(mode, secret, new SecureRandom());
   }
 
   /** Plain entries. */
@@ -70,13 +79,18 @@ public final class EntryProtection {
    * @throws IllegalArgumentException if the secret is empty or the mode is NONE
    */
   public static EntryProtection of(Mode mode, String secret) {
+    return of(mode, secret, new SecureRandom());
+  }
+
+  /** As {@link #of(Mode, String)}, with the source of ENCRYPT's IVs (tests fix it). */
+  static EntryProtection of(Mode mode, String secret, SecureRandom random) {
     if (mode == Mode.NONE) {
       throw new IllegalArgumentException("Mode.NONE takes no secret");
     }
     if (secret.isEmpty()) {
       throw new IllegalArgumentException("memcache_secret_key must not be empty");
     }
-    return new EntryProtection(mode, secret.getBytes(StandardCharsets.UTF_8));
+    return new EntryProtection(mode, secret.getBytes(StandardCharsets.UTF_8), random);
   }
 
   /** The strategy. */
@@ -89,18 +103,36 @@ public final class EntryProtection {
    * name (from the token's SHA-256 hex, {@code tokenHash}).
    */
   Keys keys(String token, String tokenHash) {
+    return derive(token, tokenHash, false);
+  }
+
+  private Keys derive(String token, String tokenHash, boolean keystonemiddlewareName) {
     if (mode == Mode.NONE) {
-      return new Keys(KEY_PREFIX + tokenHash, null, null);
+      return new Keys(
+          (keystonemiddlewareName ? KMW_KEY_PREFIX : KEY_PREFIX) + tokenHash, null, null);
     }
     byte[] derived = hmac(secret, concat(utf8(token), utf8(mode.name())));
     try {
+      byte[] nameBytes = Arrays.copyOfRange(derived, 0, 16);
       return new Keys(
-          KEY_PREFIX + B64_URL.encodeToString(Arrays.copyOfRange(derived, 0, 16)),
+          keystonemiddlewareName
+              ? KMW_KEY_PREFIX + "b'" + B64.encodeToString(nameBytes) + "'"
+              : KEY_PREFIX + B64_URL.encodeToString(nameBytes),
           Arrays.copyOfRange(derived, 16, 32),
           Arrays.copyOfRange(derived, 32, 48));
     } finally {
       Arrays.fill(derived, (byte) 0);
     }
+  }
+
+  /**
+   * The keys for one token, with the entry named as keystonemiddleware (on Python 3) names it:
+   * {@code tokens/} and the token's SHA-256 hex with {@link Mode#NONE}; else {@code tokens/b'}, the
+   * standard Base64 of the first 16 derived bytes, and {@code '} (keystonemiddleware formats the
+   * Base64 bytes object into its key template, so the {@code b'...'} is part of the name).
+   */
+  Keys keystonemiddlewareKeys(String token, String tokenHash) {
+    return derive(token, tokenHash, true);
   }
 
   /** The stored form of {@code plain}. */

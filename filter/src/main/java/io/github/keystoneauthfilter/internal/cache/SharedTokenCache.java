@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +39,17 @@ import org.jspecify.annotations.Nullable;
  *   <li>The store never fails a request: unreachable is a miss, a failed write is forgotten.
  * </ul>
  *
+ * <p>In keystonemiddleware's format ({@link #inKeystonemiddlewareFormat}, {@code
+ * memcache_entry_format=keystonemiddleware}) the entries are those of keystonemiddleware's {@code
+ * auth_token}, named and protected as it does ({@link EntryProtection#keystonemiddlewareKeys}),
+ * holding Keystone's answer ({@link KeystonemiddlewareCodec}), so that Python services and this
+ * filter share them. The rules above hold with two changes: an entry keystonemiddleware wrote
+ * carries no time until which it may be used, so it is used only while memcached keeps it (for
+ * keystonemiddleware's {@code token_cache_time}) and this instance keeps none of it (every request
+ * with that token reads memcached again, as keystonemiddleware does); and its "invalid" marker
+ * refuses the token. Keystone's answer ({@link TokenValidation.Valid#body()}) is dropped once
+ * written: what this returns never holds it.
+ *
  * <p>It sits behind {@link TokenCache}, whose single flight means one lookup here per token per
  * instance at a time.
  */
@@ -48,6 +60,7 @@ public final class SharedTokenCache implements TokenValidator {
   private final SharedStore store;
   private final EntryProtection protection;
   private final IdentityCodec codec;
+  private final @Nullable KeystonemiddlewareCodec keystonemiddleware;
   private final Duration ttl;
   private final boolean includeCatalog;
   private final Clock clock;
@@ -78,6 +91,20 @@ public final class SharedTokenCache implements TokenValidator {
       boolean includeCatalog,
       ObjectMapper mapper,
       Clock clock) {
+    this(delegate, store, protection, ttl, includeCatalog, mapper, clock, false);
+  }
+
+  private SharedTokenCache(
+      TokenValidator delegate,
+      SharedStore store,
+      EntryProtection protection,
+      Duration ttl,
+      boolean includeCatalog,
+      ObjectMapper mapper,
+      Clock clock,
+      boolean keystonemiddlewareFormat) {
+    this.keystonemiddleware =
+        keystonemiddlewareFormat ? new KeystonemiddlewareCodec(mapper, includeCatalog) : null;
     this.delegate = delegate;
     this.store = store;
     this.protection = protection;
@@ -87,8 +114,30 @@ public final class SharedTokenCache implements TokenValidator {
     this.clock = clock;
   }
 
+  /**
+   * Creates the cache with keystonemiddleware's entries ({@code
+   * memcache_entry_format=keystonemiddleware}); the parameters are those of the constructor. The
+   * delegate's valid answers must carry Keystone's body ({@link TokenValidation.Valid#body()}): one
+   * without is not shared.
+   */
+  public static SharedTokenCache inKeystonemiddlewareFormat(
+      TokenValidator delegate,
+      SharedStore store,
+      EntryProtection protection,
+      Duration ttl,
+      boolean includeCatalog,
+      ObjectMapper mapper,
+      Clock clock) {
+    return new SharedTokenCache(
+        delegate, store, protection, ttl, includeCatalog, mapper, clock, true);
+  }
+
   @Override
   public TokenValidation validate(AuthToken token) {
+    KeystonemiddlewareCodec kmw = keystonemiddleware;
+    if (kmw != null) {
+      return validateInKeystonemiddlewareFormat(token, kmw);
+    }
     EntryProtection.Keys keys = protection.keys(token.value(), token.hash());
     String name = includeCatalog ? keys.name() + "/catalog" : keys.name();
     IdentityCodec.Entry shared = read(name, keys, token.allowExpired());
@@ -109,6 +158,67 @@ public final class SharedTokenCache implements TokenValidator {
       return new TokenValidation.Valid(valid.identity(), earliest(asked.plus(ttl), valid));
     }
     return answer;
+  }
+
+  private TokenValidation validateInKeystonemiddlewareFormat(
+      AuthToken token, KeystonemiddlewareCodec kmw) {
+    EntryProtection.Keys keys = protection.keystonemiddlewareKeys(token.value(), token.hash());
+    TokenValidation shared = readKeystonemiddleware(keys, kmw, token.allowExpired());
+    if (shared != null) {
+      hits.increment();
+      return shared;
+    }
+    misses.increment();
+    Instant asked = clock.instant();
+    TokenValidation answer = delegate.validate(token);
+    if (answer instanceof TokenValidation.Valid valid) {
+      TokenValidation.KeystoneBody body = valid.body();
+      if (body != null) {
+        Instant until = usableUntil(asked, valid);
+        writeSealed(keys, until, () -> kmw.encode(body.json(), until));
+      }
+      return new TokenValidation.Valid(valid.identity(), earliest(asked.plus(ttl), valid));
+    }
+    return answer;
+  }
+
+  /**
+   * The answer an entry in keystonemiddleware's format gives (an identity or a refusal), or null
+   * when there is none to use.
+   */
+  private @Nullable TokenValidation readKeystonemiddleware(
+      EntryProtection.Keys keys, KeystonemiddlewareCodec kmw, boolean allowExpired) {
+    byte[] stored = store.get(keys.name());
+    if (stored == null) {
+      return null;
+    }
+    byte[] plain = protection.open(keys, stored);
+    KeystonemiddlewareCodec.Decoded decoded =
+        plain == null ? new KeystonemiddlewareCodec.Unusable("MAC") : kmw.decode(plain);
+    if (decoded instanceof KeystonemiddlewareCodec.InvalidMarker) {
+      return new TokenValidation.Invalid(
+          "keystonemiddleware's shared cache entry marks it invalid");
+    }
+    if (decoded instanceof KeystonemiddlewareCodec.Unusable) {
+      rejected.increment();
+      logRejection();
+      return null;
+    }
+    if (!(decoded instanceof KeystonemiddlewareCodec.Found found)) {
+      return null; // NoCatalog: Keystone is asked for the catalog
+    }
+    Instant now = clock.instant();
+    Instant sealedUntil = found.usableUntil();
+    if (sealedUntil != null && !now.isBefore(sealedUntil)) {
+      rejected.increment();
+      logOutOfTime();
+      return null;
+    }
+    if (!allowExpired && found.identity().isExpiredAt(now)) {
+      return null; // Keystone says what an expired token is worth
+    }
+    // Written by keystonemiddleware: used now, kept by nobody (its age is unknown).
+    return new TokenValidation.Valid(found.identity(), sealedUntil != null ? sealedUntil : now);
   }
 
   /** {@code asked + ttl}, never past the token's expiry nor a limit the answer already had. */
@@ -151,6 +261,14 @@ public final class SharedTokenCache implements TokenValidator {
 
   private void write(
       String name, EntryProtection.Keys keys, Identity identity, Instant usableUntil) {
+    writeSealed(
+        new EntryProtection.Keys(name, keys.macKey(), keys.aesKey()),
+        usableUntil,
+        () -> codec.encode(identity, usableUntil));
+  }
+
+  /** Writes the entry {@code plain} makes under {@code keys.name()}, if a second is left. */
+  private void writeSealed(EntryProtection.Keys keys, Instant usableUntil, Supplier<byte[]> plain) {
     Instant now = clock.instant();
     long left = Duration.between(now, usableUntil).toSeconds();
     if (left < 1) {
@@ -158,7 +276,7 @@ public final class SharedTokenCache implements TokenValidator {
     }
     // memcached reads more than 30 days as an absolute time: never ask for that long.
     int seconds = (int) Math.min(left, Duration.ofDays(30).toSeconds());
-    store.set(name, protection.seal(keys, codec.encode(identity, usableUntil)), seconds);
+    store.set(keys.name(), protection.seal(keys, plain.get()), seconds);
     writes.increment();
   }
 
@@ -182,6 +300,7 @@ public final class SharedTokenCache implements TokenValidator {
           Level.WARNING,
           "a shared cache entry was not used: it failed its "
               + (protection.mode() == EntryProtection.Mode.NONE ? "decoding" : "MAC or decryption")
+              + (keystonemiddleware != null ? " or its parsing as a Keystone answer" : "")
               + " (tampered with, corrupt, or written with another memcache_secret_key or"
               + " memcache_security_strategy); Keystone is asked instead. {0} such entries so far;"
               + " logged at most once a minute",

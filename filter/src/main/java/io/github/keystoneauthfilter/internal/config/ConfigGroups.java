@@ -86,7 +86,14 @@ public final class ConfigGroups {
       Duration deadRetry,
       int poolMaxsize,
       @Nullable String redisUrl,
-      @Nullable Path redisCafile) {
+      @Nullable Path redisCafile,
+      SharedCacheSettings.EntryFormat entryFormat) {
+    if (entryFormat == SharedCacheSettings.EntryFormat.KEYSTONEMIDDLEWARE && redisUrl != null) {
+      throw new IllegalArgumentException(
+          "memcache_entry_format=keystonemiddleware is set with redis_url: keystonemiddleware"
+              + " keeps its tokens in memcached only; use memcached_servers, or"
+              + " memcache_entry_format=native on Redis");
+    }
     if (strategy != MemcacheSecurityStrategy.NONE && secretKey == null) {
       throw new IllegalArgumentException(
           "memcache_secret_key is required when memcache_security_strategy is "
@@ -115,6 +122,7 @@ public final class ConfigGroups {
         socketTimeout,
         deadRetry,
         poolMaxsize,
-        redisUrl == null ? null : new RedisSettings(redisUrl, redisCafile));
+        redisUrl == null ? null : new RedisSettings(redisUrl, redisCafile),
+        entryFormat);
   }
 }

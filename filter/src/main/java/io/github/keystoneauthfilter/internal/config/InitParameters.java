@@ -2,6 +2,7 @@ package io.github.keystoneauthfilter.internal.config;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
 import io.github.keystoneauthfilter.KeystoneAuthConfigBuilder;
+import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.System.Logger.Level;
@@ -162,6 +163,7 @@ public final class InitParameters {
           Map.entry("memcache_servers", (b, v) -> b.memcachedServers(servers(v))),
           Map.entry("memcache_security_strategy", InitParameters::memcacheSecurityStrategy),
           Map.entry("memcache_secret_key", KeystoneAuthConfigBuilder::memcacheSecretKey),
+          Map.entry("memcache_entry_format", InitParameters::memcacheEntryFormat),
           Map.entry(
               "memcache_pool_socket_timeout",
               (b, v) -> b.memcacheSocketTimeout(seconds("memcache_pool_socket_timeout", v))),
@@ -315,6 +317,16 @@ public final class InitParameters {
           builder.memcacheSecurityStrategy(KeystoneAuthConfig.MemcacheSecurityStrategy.ENCRYPT);
       default -> throw bad("memcache_security_strategy", value, "None, MAC or ENCRYPT (any case)");
     }
+  }
+
+  private static void memcacheEntryFormat(KeystoneAuthConfigBuilder builder, String value) {
+    for (SharedCacheSettings.EntryFormat format : SharedCacheSettings.EntryFormat.values()) {
+      if (format.optionValue().equalsIgnoreCase(value.strip())) {
+        builder.memcacheEntryFormat(format);
+        return;
+      }
+    }
+    throw bad("memcache_entry_format", value, "native or keystonemiddleware");
   }
 
   /**

@@ -79,6 +79,7 @@ public final class KeystoneClient implements Endpoint {
   private final Clock clock;
   private final byte[] loginBody;
   private final ServiceTokenProvider serviceTokens;
+  private final boolean keepBody;
   private final LogThrottle misconfigurationLog = new LogThrottle(Duration.ofMinutes(1));
 
   /**
@@ -106,6 +107,37 @@ public final class KeystoneClient implements Endpoint {
       Duration connectTimeout,
       Duration requestTimeout,
       Clock clock) {
+    this(
+        root,
+        http,
+        mapper,
+        credentials,
+        includeCatalog,
+        connectTimeout,
+        requestTimeout,
+        clock,
+        false);
+  }
+
+  /**
+   * Creates a client for one endpoint that may hand on Keystone's answers as they came.
+   *
+   * @param keepBody whether a valid answer carries Keystone's body ({@link
+   *     TokenValidation.Valid#body()}), for the shared cache in keystonemiddleware's format; the
+   *     other parameters as in {@link #KeystoneClient(URI, Client, ObjectMapper, Credentials,
+   *     boolean, Duration, Duration, Clock)}
+   */
+  public KeystoneClient(
+      URI root,
+      Client http,
+      ObjectMapper mapper,
+      Credentials credentials,
+      boolean includeCatalog,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      Clock clock,
+      boolean keepBody) {
+    this.keepBody = keepBody;
     this.root = root;
     String tokens = root + "/v3/auth/tokens";
     this.validateUri = URI.create(includeCatalog ? tokens : tokens + "?nocatalog");
@@ -158,7 +190,9 @@ public final class KeystoneClient implements Endpoint {
     return switch (answer.status()) {
       case 200 -> {
         try {
-          yield new TokenValidation.Valid(parser.parse(answer.body()));
+          byte[] body = answer.body();
+          yield new TokenValidation.Valid(
+              parser.parse(body), null, keepBody ? new TokenValidation.KeystoneBody(body) : null);
         } catch (TokenParseException e) {
           throw new EndpointFailureException(
               Kind.UNAVAILABLE,

@@ -33,13 +33,22 @@ import org.jspecify.annotations.Nullable;
  * roles must be named; the body must be one JSON document without repeated keys. Any other Unicode
  * (UTF-8 user or project names) is kept exactly. Tolerant of fields it does not use. A body it
  * cannot use is a {@link TokenParseException}: the endpoint is misbehaving, never a valid token.
+ *
+ * <p>The shared cache parses keystonemiddleware's entries (which hold Keystone's answer) with it
+ * too, so that what comes from memcached passes the same checks as what comes from Keystone.
  */
-final class TokenResponseParser {
+public final class TokenResponseParser {
   private final ObjectMapper mapper;
   private final ObjectReader reader;
   private final boolean includeCatalog;
 
-  TokenResponseParser(ObjectMapper mapper, boolean includeCatalog) {
+  /**
+   * Creates a parser.
+   *
+   * @param mapper the JSON mapper
+   * @param includeCatalog whether identities carry the service catalog (else it is ignored)
+   */
+  public TokenResponseParser(ObjectMapper mapper, boolean includeCatalog) {
     this.mapper = mapper;
     // One document, each key once: a second value for a key (or a second document) would leave
     // which one counts to the parser's whim.
@@ -51,8 +60,12 @@ final class TokenResponseParser {
     this.includeCatalog = includeCatalog;
   }
 
-  /** Parses a validation (or login) response body. */
-  Identity parse(byte[] body) throws TokenParseException {
+  /**
+   * Parses a validation (or login) response body.
+   *
+   * @throws TokenParseException if the body is not one a valid token has
+   */
+  public Identity parse(byte[] body) throws TokenParseException {
     JsonNode root;
     try {
       root = reader.readTree(body);
@@ -322,7 +335,7 @@ final class TokenResponseParser {
   }
 
   /** A body that cannot be used. The message names the field, never a value. */
-  static final class TokenParseException extends Exception {
+  public static final class TokenParseException extends Exception {
     private static final long serialVersionUID = 1L;
 
     TokenParseException(String message) {

@@ -20,11 +20,25 @@ public sealed interface TokenValidation {
    *     into its entry (Keystone's answer + {@code token_cache_time}, never past the token's
    *     expiry), and no cache may keep it longer. Null for an answer fresh from Keystone: the
    *     in-process cache then counts {@code token_cache_time} from now.
+   * @param body Keystone's answer as it came, kept only when the shared cache writes
+   *     keystonemiddleware's entries (which hold that answer) and only until it has; null
+   *     otherwise, so that no cache holds it
    */
-  record Valid(Identity identity, @Nullable Instant usableUntil) implements TokenValidation {
+  record Valid(Identity identity, @Nullable Instant usableUntil, @Nullable KeystoneBody body)
+      implements TokenValidation {
     /** Checks the identity is present. */
     public Valid {
       Objects.requireNonNull(identity, "identity");
+    }
+
+    /**
+     * An answer without Keystone's body.
+     *
+     * @param identity what Keystone said about the token
+     * @param usableUntil as in the canonical constructor
+     */
+    public Valid(Identity identity, @Nullable Instant usableUntil) {
+      this(identity, usableUntil, null);
     }
 
     /**
@@ -34,6 +48,18 @@ public sealed interface TokenValidation {
      */
     public Valid(Identity identity) {
       this(identity, null);
+    }
+  }
+
+  /**
+   * The JSON body of Keystone's validation answer, as it came (a token's whole identity: never log
+   * it). Not copied: nobody writes to it.
+   */
+  @SuppressWarnings("ArrayRecordComponent") // identity equality is enough for a body in passing
+  record KeystoneBody(byte[] json) {
+    @Override
+    public String toString() {
+      return "KeystoneBody[" + json.length + " bytes]";
     }
   }
 

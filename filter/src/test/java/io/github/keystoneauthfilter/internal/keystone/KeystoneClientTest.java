@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter.internal.keystone;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +103,35 @@ class KeystoneClientTest {
     assertEquals(fixture.projectId(), identity.projectId());
     assertEquals(List.of("member", "reader"), identity.roles());
     assertTrue(identity.catalogV2Json().contains("\"publicURL\":\"http://nova\""));
+  }
+
+  @Test
+  void validateKeepsKeystonesBodyOnlyWhenAskedTo() throws Exception {
+    String token = issue(KeystoneTokenFixture.create().roles("member"));
+    KeystoneClient keeping =
+        new KeystoneClient(
+            keystone.uri(),
+            http,
+            new ObjectMapper(),
+            new Credentials.Password("svc", "svc-pass", "Default", "service", "Default"),
+            true,
+            CONNECT,
+            REQUEST,
+            clock,
+            true);
+
+    TokenValidation.Valid kept =
+        assertInstanceOf(
+            TokenValidation.Valid.class, keeping.validate(AuthToken.of(token), deadline()));
+    TokenValidation.Valid notKept =
+        assertInstanceOf(
+            TokenValidation.Valid.class, client().validate(AuthToken.of(token), deadline()));
+
+    TokenValidation.KeystoneBody body = kept.body();
+    assertNotNull(body, "kept for memcache_entry_format=keystonemiddleware");
+    String json = new String(body.json(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(json.contains("\"token\"") && json.contains(kept.identity().userId()), json);
+    assertNull(notKept.body(), "not kept otherwise: no cache holds it");
   }
 
   @Test
