@@ -1,5 +1,7 @@
 package io.github.keystoneauthfilter;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.keystoneauthfilter.internal.config.InitParameters;
 import io.github.keystoneauthfilter.internal.headers.HeaderTable;
 import io.github.keystoneauthfilter.internal.headers.HeaderTables;
@@ -89,14 +91,16 @@ public final class KeystoneAuthFilter implements Filter {
    * @param validator the tokens' judge, with every stage behind it
    * @param excluded {@code excluded_paths}
    * @param responses the 401 and 503 answers and the challenge
-   * @param headers the identity header tables served
+   * @param confirmed the decision for each confirmed user identity without a service token (the
+   *     cache hit's case), built on its first request and shared by the later ones; weak keys
+   *     (compared by identity), so an entry goes when the token cache lets the identity go
    */
   private record Running(
       KeystoneAuthConfig settings,
       KeystoneTokenValidator validator,
       ExcludedPaths excluded,
       Responses responses,
-      HeaderTables headers) {}
+      Cache<Identity, Decision> confirmed) {}
 
   /** The configuration given to the constructor, or null for init-params. */
   private final @Nullable KeystoneAuthConfig configured;
@@ -142,7 +146,7 @@ public final class KeystoneAuthFilter implements Filter {
               KeystoneTokenValidator.forFilter(settings, metrics),
               new ExcludedPaths(settings.excludedPaths()),
               new Responses(settings.wwwAuthenticateUri().toString()),
-              new HeaderTables());
+              Caffeine.newBuilder().weakKeys().executor(Runnable::run).build());
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new ServletException(
           "KeystoneAuthFilter '" + filterConfig.getFilterName() + "': " + e.getMessage(), e);
@@ -203,7 +207,9 @@ public final class KeystoneAuthFilter implements Filter {
                 token(request, SERVICE_TOKEN, null),
                 new KeystoneTokenValidator.Target(
                     request.getMethod(),
-                    request.getContextPath() + pathWithinApplication(request),
+                    request.getContextPath(),
+                    request.getServletPath(),
+                    request.getPathInfo(),
                     nonCanonical));
 
     // 4. Answer: pass on with the verified identity, or refuse: 503 when no Keystone could
@@ -261,10 +267,24 @@ public final class KeystoneAuthFilter implements Filter {
     } else {
       serviceTokenSent = request.getHeader(SERVICE_TOKEN) != null;
     }
-    HeaderTable headers = run.headers().table(user, serviceTokenSent, service);
-    remember(
-            request, new Decision(this, headers, user, service, run.responses().challenge(), false))
-        .apply(request, response, chain);
+    Decision decision;
+    if (user != null && !serviceTokenSent) {
+      // The common case (every cache hit without a service token): one decision per identity.
+      decision = run.confirmed().getIfPresent(user);
+      if (decision == null) {
+        decision = newDecision(run, user, false, null);
+        run.confirmed().put(user, decision);
+      }
+    } else {
+      decision = newDecision(run, user, serviceTokenSent, service);
+    }
+    remember(request, decision).apply(request, response, chain);
+  }
+
+  private Decision newDecision(
+      Running run, @Nullable Identity user, boolean serviceTokenSent, @Nullable Identity service) {
+    HeaderTable headers = HeaderTables.table(user, serviceTokenSent, service);
+    return new Decision(this, headers, user, service, run.responses().challenge(), false);
   }
 
   /**
@@ -366,13 +386,18 @@ public final class KeystoneAuthFilter implements Filter {
   private static @Nullable String token(
       HttpServletRequest request, String name, @Nullable String fallback) {
     String header = name;
-    Enumeration<String> values = request.getHeaders(name);
-    if ((values == null || !values.hasMoreElements()) && fallback != null) {
+    String sent = request.getHeader(name);
+    if (sent == null && fallback != null) {
       header = fallback;
-      values = request.getHeaders(fallback);
+      sent = request.getHeader(fallback);
     }
+    if (sent == null) {
+      return null; // not sent: no enumeration asked of the container
+    }
+    // Only the enumeration shows a second value; it is asked for a header that was sent.
+    Enumeration<String> values = request.getHeaders(header);
     if (values == null || !values.hasMoreElements()) {
-      return null;
+      return sent;
     }
     String first = values.nextElement();
     if (!values.hasMoreElements()) {

@@ -102,17 +102,34 @@ public final class KeystoneTokenValidator implements AutoCloseable {
    */
   public ValidationOutcome validate(
       @Nullable String userToken, @Nullable String serviceToken, String method, String path) {
-    return decide(userToken, serviceToken, new Target(method, path, CanonicalPath.problem(path)));
+    return decide(
+        userToken, serviceToken, new Target(method, "", path, null, CanonicalPath.problem(path)));
   }
 
   /**
-   * The request an access rule is matched against.
+   * The request an access rule is matched against, in the parts a servlet request gives: the full
+   * path is put together only when a token has access rules to match, so that the other requests
+   * allocate no string for it.
    *
    * @param method the request's method
-   * @param path its full path (context path included)
+   * @param contextPath its context path ({@code ""} for the root context)
+   * @param servletPath its servlet path, or the whole path when there are no parts
+   * @param pathInfo its path info, or null
    * @param nonCanonical why its raw URI is not canonical, or null when it is
    */
-  record Target(String method, String path, @Nullable String nonCanonical) {}
+  record Target(
+      String method,
+      String contextPath,
+      String servletPath,
+      @Nullable String pathInfo,
+      @Nullable String nonCanonical) {
+
+    /** The full path: context path, servlet path, path info. */
+    String path() {
+      String info = pathInfo;
+      return contextPath + servletPath + (info == null ? "" : info);
+    }
+  }
 
   /** The decision, counted in the metrics. */
   ValidationOutcome decide(
@@ -133,13 +150,20 @@ public final class KeystoneTokenValidator implements AutoCloseable {
   private ValidationOutcome check(
       @Nullable String userToken, @Nullable String serviceToken, @Nullable Target target) {
     Checked service = checkService(serviceToken);
-    Checked user = checkUser(parse("token", userToken), service.allowExpired());
-    user = checkAccessRules(target, user, service);
-    Identity userIdentity = user.identity();
+    AuthToken token = parse("token", userToken);
+    TokenValidation answer = token == null ? NO_TOKEN : checkUser(token, service.allowExpired());
+    Identity userIdentity = null;
+    String reason;
+    if (answer instanceof TokenValidation.Valid valid) {
+      String refusal = accessRuleRefusal(target, valid.identity(), service);
+      userIdentity = refusal == null ? valid.identity() : null;
+      reason = refusal == null ? service.reason() : refusal;
+    } else {
+      reason = ((TokenValidation.Invalid) answer).reason();
+    }
     if (userIdentity != null && service.status() != Status.INVALID) {
       return new ValidationOutcome.Confirmed(userIdentity, service.identity());
     }
-    String reason = userIdentity == null ? user.reason() : service.reason();
     return new ValidationOutcome.Invalid(
         reason, userIdentity, service.identity(), service.status() != Status.ABSENT);
   }
@@ -215,35 +239,37 @@ public final class KeystoneTokenValidator implements AutoCloseable {
     return Checked.confirmed(identity, false);
   }
 
-  /** The user token, with {@code allow_expired} when a service token with a service role came. */
-  private Checked checkUser(@Nullable AuthToken token, boolean allowExpired) {
-    if (token == null) {
-      return Checked.invalid("no usable token");
-    }
+  /** What a request without a usable user token gets. */
+  private static final TokenValidation.Invalid NO_TOKEN =
+      new TokenValidation.Invalid("no usable token");
+
+  /**
+   * The user token, with {@code allow_expired} when a service token with a service role came. A
+   * cache hit returns the cached answer itself: nothing is allocated for it.
+   */
+  private TokenValidation checkUser(AuthToken token, boolean allowExpired) {
     TokenValidation answer =
         stages.tokens().validate(allowExpired ? token.allowingExpired() : token);
-    if (answer instanceof TokenValidation.Valid valid) {
-      return Checked.confirmed(valid.identity(), false);
+    if (answer instanceof TokenValidation.Invalid invalid) {
+      LOG.log(Level.DEBUG, "token {0} refused: {1}", token.hashPrefix(), invalid.reason());
     }
-    String reason = ((TokenValidation.Invalid) answer).reason();
-    LOG.log(Level.DEBUG, "token {0} refused: {1}", token.hashPrefix(), reason);
-    return Checked.invalid(reason);
+    return answer;
   }
 
   /**
    * A confirmed user token becomes invalid when its access rules do not allow this request, and
    * when they would be matched against a request URI that is not canonical, since a router may read
    * such a path differently from the container; without a request, a token with access rules is
-   * refused.
+   * refused. Returns why the confirmed user identity is refused, or null when its token has no
+   * access rules or they allow the request.
    */
-  private Checked checkAccessRules(@Nullable Target target, Checked user, Checked service) {
-    Identity identity = user.identity();
-    if (identity == null || identity.accessRules() == null) {
-      return user;
+  private @Nullable String accessRuleRefusal(
+      @Nullable Target target, Identity identity, Checked service) {
+    if (identity.accessRules() == null) {
+      return null;
     }
     if (target == null) {
-      return Checked.invalid(
-          "the token's application credential has access rules, and no request to check them on");
+      return "the token's application credential has access rules, and no request to check them on";
     }
     String nonCanonical = target.nonCanonical();
     if (nonCanonical != null && service.status() != Status.CONFIRMED) {
@@ -251,18 +277,17 @@ public final class KeystoneTokenValidator implements AutoCloseable {
           Level.INFO,
           "application-credential token refused: the request URI is not canonical, {0}",
           nonCanonical);
-      return Checked.invalid("the request URI is not canonical, " + nonCanonical);
+      return "the request URI is not canonical, " + nonCanonical;
     }
     String refusal =
         stages
             .accessRules()
             .refusal(
                 identity, target.method(), target.path(), service.status() == Status.CONFIRMED);
-    if (refusal == null) {
-      return user;
+    if (refusal != null) {
+      LOG.log(Level.INFO, "application-credential token refused: {0}", refusal);
     }
-    LOG.log(Level.INFO, "application-credential token refused: {0}", refusal);
-    return Checked.invalid(refusal);
+    return refusal;
   }
 
   /**

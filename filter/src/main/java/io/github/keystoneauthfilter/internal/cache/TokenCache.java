@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.keystoneauthfilter.internal.token.AuthToken;
 import io.github.keystoneauthfilter.internal.token.KeystoneUnavailableException;
+import io.github.keystoneauthfilter.internal.token.TokenKey;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
 import java.time.Clock;
@@ -59,9 +60,9 @@ public final class TokenCache implements TokenValidator {
   private final Clock clock;
   private final Duration waitLimit;
   private final long waitLimitNanos;
-  private final Cache<String, Cached> valid;
-  private final @Nullable Cache<String, TokenValidation.Invalid> invalid;
-  private final ConcurrentHashMap<String, CompletableFuture<Outcome>> inFlight =
+  private final Cache<TokenKey, Cached> valid;
+  private final @Nullable Cache<TokenKey, TokenValidation.Invalid> invalid;
+  private final ConcurrentHashMap<TokenKey, CompletableFuture<Outcome>> inFlight =
       new ConcurrentHashMap<>();
   private final LongAdder hits = new LongAdder();
   private final LongAdder invalidHits = new LongAdder();
@@ -141,7 +142,7 @@ public final class TokenCache implements TokenValidator {
             .executor(Runnable::run)
             .expireAfter(new ValidExpiry(ttl, clock))
             .evictionListener(
-                (@Nullable String key, @Nullable Cached value, RemovalCause cause) -> {
+                (@Nullable TokenKey key, @Nullable Cached value, RemovalCause cause) -> {
                   if (cause == RemovalCause.SIZE) {
                     evictions.increment();
                   } else if (cause == RemovalCause.EXPIRED) {
@@ -162,7 +163,7 @@ public final class TokenCache implements TokenValidator {
 
   @Override
   public TokenValidation validate(AuthToken token) {
-    String key = token.cacheKey();
+    TokenKey key = token.cacheKey();
     TokenValidation known = lookup(token, key, true);
     if (known != null) {
       return known;
@@ -239,7 +240,7 @@ public final class TokenCache implements TokenValidator {
 
   /** Number of invalid answers cached; for metrics. */
   public long invalidSize() {
-    Cache<String, TokenValidation.Invalid> refused = invalid;
+    Cache<TokenKey, TokenValidation.Invalid> refused = invalid;
     if (refused == null) {
       return 0;
     }
@@ -285,7 +286,7 @@ public final class TokenCache implements TokenValidator {
    *
    * @param count whether this lookup counts as a hit or miss (the second look of a loader does not)
    */
-  private @Nullable TokenValidation lookup(AuthToken token, String key, boolean count) {
+  private @Nullable TokenValidation lookup(AuthToken token, TokenKey key, boolean count) {
     Cached hit = valid.getIfPresent(key);
     if (hit != null) {
       if (count) {
@@ -297,7 +298,7 @@ public final class TokenCache implements TokenValidator {
       valid.asMap().remove(key, hit);
       return new TokenValidation.Invalid("token expired");
     }
-    Cache<String, TokenValidation.Invalid> refused = invalid;
+    Cache<TokenKey, TokenValidation.Invalid> refused = invalid;
     TokenValidation.@Nullable Invalid no = refused == null ? null : refused.getIfPresent(key);
     if (count) {
       (no != null ? invalidHits : misses).increment();
@@ -305,7 +306,7 @@ public final class TokenCache implements TokenValidator {
     return no;
   }
 
-  private void remember(String key, AuthToken token, Outcome outcome) {
+  private void remember(TokenKey key, AuthToken token, Outcome outcome) {
     if (!(outcome instanceof Answered answered)) {
       return; // unavailability is never kept
     }
@@ -364,7 +365,7 @@ public final class TokenCache implements TokenValidator {
    * Until the TTL, the token's expiry (not for allow_expired) or the answer's usableUntil,
    * whichever is first.
    */
-  private static final class ValidExpiry implements Expiry<String, Cached> {
+  private static final class ValidExpiry implements Expiry<TokenKey, Cached> {
     private final long ttlNanos;
     private final Clock clock;
 
@@ -374,7 +375,7 @@ public final class TokenCache implements TokenValidator {
     }
 
     @Override
-    public long expireAfterCreate(String key, Cached value, long currentTime) {
+    public long expireAfterCreate(TokenKey key, Cached value, long currentTime) {
       Instant now = clock.instant();
       long nanos = ttlNanos;
       if (!value.allowExpired()) { // else the token may be expired already: that is the point
@@ -391,12 +392,13 @@ public final class TokenCache implements TokenValidator {
 
     @Override
     public long expireAfterUpdate(
-        String key, Cached value, long currentTime, long currentDuration) {
+        TokenKey key, Cached value, long currentTime, long currentDuration) {
       return expireAfterCreate(key, value, currentTime);
     }
 
     @Override
-    public long expireAfterRead(String key, Cached value, long currentTime, long currentDuration) {
+    public long expireAfterRead(
+        TokenKey key, Cached value, long currentTime, long currentDuration) {
       return currentDuration;
     }
   }

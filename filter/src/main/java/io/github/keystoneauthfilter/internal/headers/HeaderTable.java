@@ -95,4 +95,18 @@ public final class HeaderTable {
   public List<String> names() {
     return Arrays.asList(names.clone());
   }
+
+  /** The number of headers. */
+  public int size() {
+    return names.length;
+  }
+
+  /**
+   * The canonical name of the {@code i}-th header, in order.
+   *
+   * @throws ArrayIndexOutOfBoundsException unless {@code 0 <= i < size()}
+   */
+  public String name(int i) {
+    return names[i];
+  }
 }

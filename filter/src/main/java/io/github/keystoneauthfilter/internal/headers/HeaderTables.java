@@ -1,39 +1,32 @@
 package io.github.keystoneauthfilter.internal.headers;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.keystoneauthfilter.Identity;
 import io.github.keystoneauthfilter.IdentityHeaders;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** The identity headers a decided request is served, as tables. */
+/**
+ * The identity headers a decided request is served, as tables. The filter builds a confirmed
+ * identity's table once and keeps it with its decision for that identity.
+ */
 public final class HeaderTables {
   /** {@code X-Identity-Status: Invalid} alone. */
   public static final HeaderTable INVALID = HeaderTable.of(IdentityHeaders.invalid());
 
-  /**
-   * Each cached identity's header table, built once. Weak keys (compared by identity), so an entry
-   * goes when the token cache lets the identity go.
-   */
-  private final Cache<Identity, HeaderTable> userHeaders =
-      Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
+  private HeaderTables() {}
 
   /**
-   * The headers for a decision.
+   * The headers for a decision, as a new table (or {@link #INVALID}).
    *
    * @param user the confirmed user identity, or null (Invalid)
    * @param serviceTokenSent whether a service token was sent (its status is then served)
    * @param service the confirmed service identity, or null
    */
-  public HeaderTable table(
+  public static HeaderTable table(
       @Nullable Identity user, boolean serviceTokenSent, @Nullable Identity service) {
     if (!serviceTokenSent) {
-      // The common case: the table is built once per identity and shared by its requests.
-      return user != null
-          ? userHeaders.get(user, id -> HeaderTable.of(IdentityHeaders.confirmed(id)))
-          : INVALID;
+      return user != null ? HeaderTable.of(IdentityHeaders.confirmed(user)) : INVALID;
     }
     Map<String, String> combined = new LinkedHashMap<>();
     combined.putAll(user != null ? IdentityHeaders.confirmed(user) : IdentityHeaders.invalid());

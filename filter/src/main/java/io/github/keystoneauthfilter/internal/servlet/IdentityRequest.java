@@ -4,12 +4,11 @@ import io.github.keystoneauthfilter.IdentityHeaders;
 import io.github.keystoneauthfilter.internal.headers.HeaderTable;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Enumeration;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.NoSuchElementException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,6 +16,8 @@ import org.jspecify.annotations.Nullable;
  * spelling, however many times it was sent), and the verified ones are served instead.
  */
 public final class IdentityRequest extends HttpServletRequestWrapper {
+  private static final String[] NO_NAMES = {};
+
   private final HeaderTable injected;
 
   /**
@@ -64,27 +65,103 @@ public final class IdentityRequest extends HttpServletRequestWrapper {
   public Enumeration<String> getHeaders(String name) {
     String own = injected.get(name);
     if (own != null) {
-      return Collections.enumeration(List.of(own));
+      return new OneValue(own);
     }
     return IdentityHeaders.isStripped(name)
         ? Collections.emptyEnumeration()
         : super.getHeaders(name);
   }
 
+  /**
+   * The client's header names that are neither stripped nor served by this wrapper (each once, in
+   * their order), then the served ones in their canonical spelling. Two objects: the array of the
+   * client's names kept and the enumeration.
+   */
   @Override
   public Enumeration<String> getHeaderNames() {
-    Set<String> names = new LinkedHashSet<>();
+    String[] kept = NO_NAMES;
+    int count = 0;
     Enumeration<String> original = super.getHeaderNames();
     if (original != null) {
       while (original.hasMoreElements()) {
         String name = original.nextElement();
-        if (!IdentityHeaders.isStripped(name) && !injected.contains(name)) {
-          names.add(name);
+        if (IdentityHeaders.isStripped(name)
+            || injected.contains(name)
+            || contains(kept, count, name)) {
+          continue;
         }
+        if (count == kept.length) {
+          kept = Arrays.copyOf(kept, Math.max(16, 2 * count));
+        }
+        kept[count++] = name;
       }
     }
-    names.addAll(injected.names());
-    return Collections.enumeration(names);
+    return new Names(kept, count, injected);
+  }
+
+  /** Whether {@code name} is among the first {@code count} (exact spelling, as a set compares). */
+  private static boolean contains(String[] names, int count, String name) {
+    for (int i = 0; i < count; i++) {
+      if (names[i].equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One header value. */
+  @SuppressWarnings("JdkObsolete") // the servlet API's type
+  private static final class OneValue implements Enumeration<String> {
+    private @Nullable String value;
+
+    OneValue(String value) {
+      this.value = value;
+    }
+
+    @Override
+    public boolean hasMoreElements() {
+      return value != null;
+    }
+
+    @Override
+    public String nextElement() {
+      String next = value;
+      if (next == null) {
+        throw new NoSuchElementException();
+      }
+      value = null;
+      return next;
+    }
+  }
+
+  /** The client's names kept, then the table's names. */
+  @SuppressWarnings("JdkObsolete") // the servlet API's type
+  private static final class Names implements Enumeration<String> {
+    private final String[] kept;
+    private final int keptCount;
+    private final HeaderTable served;
+    private int next;
+
+    Names(String[] kept, int keptCount, HeaderTable served) {
+      this.kept = kept;
+      this.keptCount = keptCount;
+      this.served = served;
+    }
+
+    @Override
+    public boolean hasMoreElements() {
+      return next < keptCount + served.size();
+    }
+
+    @Override
+    public String nextElement() {
+      int i = next;
+      if (i >= keptCount + served.size()) {
+        throw new NoSuchElementException();
+      }
+      next = i + 1;
+      return i < keptCount ? kept[i] : served.name(i - keptCount);
+    }
   }
 
   @Override

@@ -1,30 +1,26 @@
 package io.github.keystoneauthfilter.internal.token;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A token as a client sent it, surrounding whitespace removed, and how to check it: normally, or
  * with {@code allow_expired} (an expired user token accompanied by a valid service token).
  *
  * <p>The raw value is reachable only through {@link #value()}, which the Keystone client needs to
- * put it on the wire; {@link #toString()} is redacted and {@link #hash()} (lower-case hex SHA-256,
- * as keystonemiddleware keys its cache) is what caches and logs use.
+ * put it on the wire; {@link #toString()} is redacted; {@link #cacheKey()} (the SHA-256, as
+ * keystonemiddleware keys its cache) is what caches use, and {@link #hash()} (its lower-case hex
+ * form, made when first asked for) what logs and the shared cache use.
  */
 public final class AuthToken {
-  private static final HexFormat HEX = HexFormat.of();
-
   private final String value;
-  private final String hash;
-  private final boolean allowExpired;
+  private final TokenKey key;
 
-  private AuthToken(String value, String hash, boolean allowExpired) {
+  /** {@link #hash()}, once asked for (a race makes it twice, the same string). */
+  private @Nullable String hex;
+
+  private AuthToken(String value, TokenKey key) {
     this.value = value;
-    this.hash = hash;
-    this.allowExpired = allowExpired;
+    this.key = key;
   }
 
   /**
@@ -37,7 +33,7 @@ public final class AuthToken {
     if (trimmed.isEmpty()) {
       throw new IllegalArgumentException("a token must not be blank");
     }
-    return new AuthToken(trimmed, sha256Hex(trimmed), false);
+    return new AuthToken(trimmed, Sha256.key(trimmed, false));
   }
 
   /**
@@ -45,20 +41,20 @@ public final class AuthToken {
    * expired token too, and no local expiry check applies.
    */
   public AuthToken allowingExpired() {
-    return allowExpired ? this : new AuthToken(value, hash, true);
+    return key.allowExpired() ? this : new AuthToken(value, key.allowingExpired());
   }
 
   /** Whether an expired token is acceptable (see {@link #allowingExpired()}). */
   public boolean allowExpired() {
-    return allowExpired;
+    return key.allowExpired();
   }
 
   /**
-   * The cache key: {@link #hash()}, plus a suffix when {@link #allowExpired()}, since the answer
+   * The cache key: the token's SHA-256 and whether {@link #allowExpired()}, since the answer
    * differs.
    */
-  public String cacheKey() {
-    return allowExpired ? hash + "+allow_expired" : hash;
+  public TokenKey cacheKey() {
+    return key;
   }
 
   /** The token itself, for the Keystone request only. Never log it. */
@@ -68,37 +64,37 @@ public final class AuthToken {
 
   /** Lower-case hex SHA-256 of the token: the cache key and the only form fit for a log line. */
   public String hash() {
-    return hash;
+    String known = hex;
+    if (known == null) {
+      known = key.hex();
+      hex = known;
+    }
+    return known;
   }
 
   /** The first 8 hex digits of {@link #hash()}, enough to correlate log lines. */
   public String hashPrefix() {
-    return hash.substring(0, 8);
+    return hash().substring(0, 8);
   }
 
   @Override
   public boolean equals(Object other) {
     return other instanceof AuthToken that
         && value.equals(that.value)
-        && allowExpired == that.allowExpired;
+        && key.allowExpired() == that.key.allowExpired();
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(hash, allowExpired);
+    return key.hashCode();
   }
 
   @Override
   public String toString() {
-    return "AuthToken[sha256=" + hashPrefix() + "…" + (allowExpired ? ", allow_expired" : "") + "]";
-  }
-
-  private static String sha256Hex(String value) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      return HEX.formatHex(digest.digest(value.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
+    return "AuthToken[sha256="
+        + hashPrefix()
+        + "…"
+        + (key.allowExpired() ? ", allow_expired" : "")
+        + "]";
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.internal.token.AuthToken;
+import io.github.keystoneauthfilter.internal.token.TokenKey;
 import io.github.keystoneauthfilter.internal.token.TokenValidation;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
 import io.github.keystoneauthfilter.testing.Identities;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class TokenCacheCountersTest {
   private static final Instant START = Instant.parse("2026-11-28T12:00:00Z");
   private static final Duration TTL = Duration.ofSeconds(300);
-  private static final String BAD_KEY = AuthToken.of("bad").cacheKey();
+  private static final TokenKey BAD_KEY = AuthToken.of("bad").cacheKey();
 
   private final MutableClock clock = new MutableClock(START);
   private final AtomicInteger calls = new AtomicInteger();

@@ -16,10 +16,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -181,6 +183,49 @@ class IdentityRequestTest {
 
     assertEquals("gAAAA-user-token", request.getHeader("X-Auth-Token"));
     assertEquals(List.of("application/json"), Collections.list(request.getHeaders("accept")));
+  }
+
+  /**
+   * The names are gathered without a set: a name the container lists twice still comes once, and
+   * more names than the first buffer holds all come, in order.
+   */
+  @Test
+  @SuppressWarnings("JdkObsolete") // the servlet API's Enumeration
+  void getHeaderNamesWhenManyNamesAndExactRepeatsThenEachOnceInOrder() {
+    List<String> listed = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      listed.add("X-Custom-" + i);
+      if (i % 7 == 0) {
+        listed.add("x_roles"); // stripped wherever it comes
+        listed.add("X-Custom-" + i); // a repeat in the same spelling
+      }
+    }
+    HttpServletRequest underlying = mock(HttpServletRequest.class);
+    when(underlying.getHeaderNames()).thenAnswer(invocation -> Collections.enumeration(listed));
+    IdentityRequest request = new IdentityRequest(underlying, IdentityHeaders.invalid());
+
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      expected.add("X-Custom-" + i);
+    }
+    expected.add("X-Identity-Status");
+    Enumeration<String> names = request.getHeaderNames();
+    assertEquals(expected, Collections.list(names));
+    assertFalse(names.hasMoreElements());
+    assertThrows(NoSuchElementException.class, names::nextElement);
+  }
+
+  @Test
+  @SuppressWarnings("JdkObsolete") // the servlet API's Enumeration
+  void getHeadersWhenInjectedThenOneValueThenExhausted() {
+    IdentityRequest request =
+        new IdentityRequest(clientRequest(forgedRequest()), IdentityHeaders.confirmed(ALICE));
+
+    Enumeration<String> values = request.getHeaders("x-user-id");
+    assertTrue(values.hasMoreElements());
+    assertEquals(ALICE.userId(), values.nextElement());
+    assertFalse(values.hasMoreElements());
+    assertThrows(NoSuchElementException.class, values::nextElement);
   }
 
   @Test
