@@ -2,17 +2,25 @@ package io.github.keystoneauthfilter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * At start the validator logs in at every endpoint ahead of any request, so that the first
- * validation at a site (a failover or a hedge to a site not asked before) pays no login of its own.
+ * validation at a site (a failover or a hedge to a site not asked before) pays no login of its own;
+ * then it runs the JSON path on a canned answer, so that the first miss finds it loaded.
  */
 class LoginAheadTest {
   private final FakeKeystone primary = FakeKeystone.start().addServiceUser("svc", "pw", "service");
@@ -88,5 +96,43 @@ class LoginAheadTest {
 
     assertInstanceOf(ValidationOutcome.Confirmed.class, outcome);
     assertEquals(1, primary.logins(), "one login at the primary, shared by start and request");
+  }
+
+  @Test
+  void startThenJsonPathWarmedOnTheLoginThreadWithoutValidatingOrCounting() throws Exception {
+    Logger logger = Logger.getLogger("io.github.keystoneauthfilter");
+    AtomicReference<String> summary = new AtomicReference<>();
+    CountDownLatch logged = new CountDownLatch(1);
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            String message = record.getMessage();
+            if (message != null && message.startsWith("service login at start")) {
+              Object[] parameters = record.getParameters();
+              summary.set(String.valueOf(parameters[parameters.length - 1]));
+              logged.countDown();
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    logger.addHandler(capture);
+    try {
+      start();
+      assertTrue(logged.await(20, TimeUnit.SECONDS), "no summary of the start-up thread");
+    } finally {
+      logger.removeHandler(capture);
+    }
+
+    assertEquals("warmed", summary.get());
+    assertEquals(0, primary.validations(), "the warm-up sends nothing to Keystone");
+    assertEquals(0, secondary.validations());
+    assertEquals(0, validator.metrics().requests().confirmed(), "nor counts a request");
+    assertEquals(0, validator.metrics().cache().size(), "nor caches an identity");
   }
 }

@@ -1,24 +1,28 @@
 package io.github.keystoneauthfilter.internal.keystone;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.keystoneauthfilter.AccessRule;
 import io.github.keystoneauthfilter.Identity;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -58,6 +62,58 @@ public final class TokenResponseParser {
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     this.includeCatalog = includeCatalog;
+  }
+
+  /**
+   * A made-up validation answer shaped like Keystone's (project scope, two roles, a catalog of one
+   * service in two regions, an expiry in Keystone's format); no real identifier.
+   */
+  private static final String CANNED_ANSWER =
+      """
+      {"token": {"methods": ["password"],
+        "user": {"domain": {"id": "default", "name": "Default"}, "id": "warm-up-user",
+          "name": "warm-up", "password_expires_at": null},
+        "audit_ids": ["warm-up"], "expires_at": "2030-01-01T00:00:00.000000Z",
+        "issued_at": "2029-12-31T23:00:00.000000Z",
+        "project": {"domain": {"id": "default", "name": "Default"}, "id": "warm-up-project",
+          "name": "warm-up"},
+        "is_domain": false,
+        "roles": [{"id": "r1", "name": "member"}, {"id": "r2", "name": "reader"}],
+        "is_admin_project": false,
+        "catalog": [{"endpoints": [
+          {"id": "e1", "interface": "public", "region_id": "RegionOne",
+            "url": "http://keystone.invalid:5000/v3/", "region": "RegionOne"},
+          {"id": "e2", "interface": "internal", "region_id": "RegionOne",
+            "url": "http://keystone.invalid:5000/v3/", "region": "RegionOne"},
+          {"id": "e3", "interface": "public", "region_id": "RegionTwo",
+            "url": "http://keystone.invalid:5001/v3/", "region": "RegionTwo"}],
+          "id": "s1", "type": "identity", "name": "keystone"}]}}
+      """;
+
+  /**
+   * Parses a canned answer (catalog included) {@code times} times, so that the first miss does not
+   * pay the JSON path's class loading and first-use set-up (Jackson's readers and writers, the
+   * catalog layout). For the start-up thread; nothing is kept.
+   *
+   * @return the identity parsed last, for tests
+   * @throws IllegalStateException if the canned answer does not parse (a bug)
+   */
+  static Identity warmUp(ObjectMapper mapper, int times) {
+    TokenResponseParser parser = new TokenResponseParser(mapper, true);
+    byte[] body = CANNED_ANSWER.getBytes(StandardCharsets.UTF_8);
+    Identity last = null;
+    try {
+      for (int i = 0; i < times; i++) {
+        last = parser.parse(body);
+        parser.expiresAt(body);
+      }
+    } catch (TokenParseException e) {
+      throw new IllegalStateException("the canned warm-up answer did not parse", e);
+    }
+    if (last == null) {
+      throw new IllegalArgumentException("times must be at least 1 but was " + times);
+    }
+    return last;
   }
 
   /**
@@ -231,7 +287,10 @@ public final class TokenResponseParser {
     return node.booleanValue();
   }
 
-  /** keystonemiddleware's v2 layout: endpoints of a service grouped by region. */
+  /**
+   * keystonemiddleware's v2 layout: endpoints of a service grouped by region. Written straight to
+   * JSON with a generator (no intermediate tree): this runs on every miss with the catalog on.
+   */
   private @Nullable String catalogV2(@Nullable JsonNode catalog) throws TokenParseException {
     if (catalog == null || catalog.isNull()) {
       return null;
@@ -239,48 +298,70 @@ public final class TokenResponseParser {
     if (!catalog.isArray()) {
       throw new TokenParseException("token.catalog is not a list");
     }
-    ArrayNode services = JsonNodeFactory.instance.arrayNode();
-    for (JsonNode service : catalog) {
-      if (!service.isObject()) {
-        throw new TokenParseException("token.catalog[] is not an object");
-      }
-      ObjectNode v2 = services.addObject();
-      v2.put("type", required(service, "type", "token.catalog[].type"));
-      String name = optional(service, "name", "token.catalog[].name");
-      if (name != null) {
-        v2.put("name", name);
-      }
-      Map<String, ObjectNode> byRegion = new LinkedHashMap<>();
-      JsonNode endpoints = service.path("endpoints");
-      if (!endpoints.isMissingNode() && !endpoints.isNull() && !endpoints.isArray()) {
-        throw new TokenParseException("token.catalog[].endpoints is not a list");
-      }
-      for (JsonNode endpoint : endpoints) {
-        if (!endpoint.isObject()) {
-          throw new TokenParseException("token.catalog[].endpoints[] is not an object");
+    StringWriter out = new StringWriter(256);
+    try (JsonGenerator json = mapper.getFactory().createGenerator(out)) {
+      json.writeStartArray();
+      for (JsonNode service : catalog) {
+        if (!service.isObject()) {
+          throw new TokenParseException("token.catalog[] is not an object");
         }
-        String region = optional(endpoint, "region", "token.catalog[].endpoints[].region");
-        String key = region == null ? "" : region;
-        ObjectNode group = byRegion.get(key);
-        if (group == null) {
-          group = JsonNodeFactory.instance.objectNode();
-          if (region != null && !region.isEmpty()) {
-            group.put("region", region);
+        String type = required(service, "type", "token.catalog[].type");
+        String name = optional(service, "name", "token.catalog[].name");
+        Map<String, Map<String, String>> byRegion = regions(service.path("endpoints"));
+        json.writeStartObject();
+        json.writeStringField("type", type);
+        if (name != null) {
+          json.writeStringField("name", name);
+        }
+        json.writeArrayFieldStart("endpoints");
+        for (Map<String, String> group : byRegion.values()) {
+          json.writeStartObject();
+          for (Map.Entry<String, String> field : group.entrySet()) {
+            json.writeStringField(field.getKey(), field.getValue());
           }
-          byRegion.put(key, group);
+          json.writeEndObject();
         }
-        String iface = required(endpoint, "interface", "token.catalog[].endpoints[].interface");
-        group.put(
-            iface.toLowerCase(java.util.Locale.ROOT) + "URL",
-            required(endpoint, "url", "token.catalog[].endpoints[].url"));
+        json.writeEndArray();
+        json.writeEndObject();
       }
-      v2.putArray("endpoints").addAll(byRegion.values());
-    }
-    try {
-      return mapper.writeValueAsString(services);
+      json.writeEndArray();
     } catch (IOException e) {
       throw new TokenParseException("catalog could not be written as JSON");
     }
+    return out.toString();
+  }
+
+  /**
+   * One service's endpoints grouped by region, in order of first appearance: per region its name
+   * (unless empty) and one {@code <interface>URL} per interface, a repeated interface keeping its
+   * place and taking the later URL.
+   */
+  private static Map<String, Map<String, String>> regions(JsonNode endpoints)
+      throws TokenParseException {
+    if (!endpoints.isMissingNode() && !endpoints.isNull() && !endpoints.isArray()) {
+      throw new TokenParseException("token.catalog[].endpoints is not a list");
+    }
+    Map<String, Map<String, String>> byRegion = new LinkedHashMap<>();
+    for (JsonNode endpoint : endpoints) {
+      if (!endpoint.isObject()) {
+        throw new TokenParseException("token.catalog[].endpoints[] is not an object");
+      }
+      String region = optional(endpoint, "region", "token.catalog[].endpoints[].region");
+      String key = region == null ? "" : region;
+      Map<String, String> group = byRegion.get(key);
+      if (group == null) {
+        group = new LinkedHashMap<>();
+        if (region != null && !region.isEmpty()) {
+          group.put("region", region);
+        }
+        byRegion.put(key, group);
+      }
+      String iface = required(endpoint, "interface", "token.catalog[].endpoints[].interface");
+      group.put(
+          iface.toLowerCase(Locale.ROOT) + "URL",
+          required(endpoint, "url", "token.catalog[].endpoints[].url"));
+    }
+    return byRegion;
   }
 
   /**
@@ -327,11 +408,76 @@ public final class TokenResponseParser {
   }
 
   private static Instant parseInstant(String text) throws TokenParseException {
+    Instant utc = keystoneUtc(text);
+    if (utc != null) {
+      return utc;
+    }
     try {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
       throw new TokenParseException("token.expires_at is not an ISO-8601 date-time");
     }
+  }
+
+  /**
+   * The form Keystone writes, {@code yyyy-MM-ddTHH:mm:ss[.f…]Z} (UTC, up to nine fraction digits),
+   * read without a {@link java.time.format.DateTimeFormatter} (which costs a miss several
+   * microseconds); null for any other form or an impossible date or time, which {@link
+   * OffsetDateTime#parse} then reads or rejects as before.
+   */
+  private static @Nullable Instant keystoneUtc(String text) {
+    int length = text.length();
+    if (length < 20
+        || length == 21
+        || length > 30
+        || text.charAt(4) != '-'
+        || text.charAt(7) != '-'
+        || text.charAt(10) != 'T'
+        || text.charAt(13) != ':'
+        || text.charAt(16) != ':'
+        || text.charAt(length - 1) != 'Z'
+        || (length > 20 && text.charAt(19) != '.')) {
+      return null;
+    }
+    int year = digits(text, 0, 4);
+    int month = digits(text, 5, 7);
+    int day = digits(text, 8, 10);
+    int hour = digits(text, 11, 13);
+    int minute = digits(text, 14, 16);
+    int second = digits(text, 17, 19);
+    int nanos = 0;
+    if (length > 20) {
+      int fraction = digits(text, 20, length - 1);
+      if (fraction < 0) {
+        return null;
+      }
+      nanos = fraction;
+      for (int i = length - 1 - 20; i < 9; i++) {
+        nanos *= 10;
+      }
+    }
+    if ((year | month | day | hour | minute | second) < 0) {
+      return null;
+    }
+    try {
+      return LocalDateTime.of(year, month, day, hour, minute, second, nanos)
+          .toInstant(ZoneOffset.UTC);
+    } catch (DateTimeException e) {
+      return null; // e.g. 2026-02-30 or 24:00:00: let the strict parser reject it
+    }
+  }
+
+  /** The decimal number in {@code text[from, to)}, or -1 unless all of them are ASCII digits. */
+  private static int digits(String text, int from, int to) {
+    int value = 0;
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
   }
 
   /** A body that cannot be used. The message names the field, never a value. */

@@ -227,14 +227,27 @@ class TokenResponseParserTest {
       strings = {
         "2026-11-28T13:14:15.000000Z",
         "2026-11-28T13:14:15Z",
+        "2026-11-28T13:14:15.0Z",
+        "2026-11-28T13:14:15.000000000Z",
         "2026-11-28T13:14:15+00:00",
-        "2026-11-28T14:14:15+01:00"
+        "2026-11-28T14:14:15+01:00",
+        "2026-11-28T13:14:15.000000+00:00"
       })
   void parseWhenExpiresAtFormatThenSameInstant(String expiresAt) throws Exception {
     Identity identity =
         parse("{\"token\":{\"expires_at\":\"" + expiresAt + "\",\"user\":{\"id\":\"u\"}}}");
 
     assertEquals(EXPIRES, identity.expiresAt());
+  }
+
+  @Test
+  void warmUpWhenCannedAnswerThenParsesItWithItsCatalog() {
+    Identity identity = TokenResponseParser.warmUp(new ObjectMapper(), 2);
+
+    assertEquals("warm-up-user", identity.user().id());
+    assertEquals(List.of("member", "reader"), identity.roles());
+    assertNotNull(identity.catalogV2Json());
+    assertTrue(identity.catalogV2Json().contains("\"region\":\"RegionTwo\""));
   }
 
   @Test
@@ -418,7 +431,40 @@ class TokenResponseParserTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tomorrow", "2026-11-28", "2026-11-28 13:14:15", "2026-11-28T13:14:15"})
+  @ValueSource(
+      strings = {
+        "2026-11-28T13:14:15.5Z,2026-11-28T13:14:15.500Z",
+        "2026-11-28T13:14:15.123456Z,2026-11-28T13:14:15.123456Z",
+        "2026-11-28T13:14:15.123456789Z,2026-11-28T13:14:15.123456789Z",
+        "2028-02-29T23:59:59.999999Z,2028-02-29T23:59:59.999999Z",
+        "0001-01-01T00:00:00Z,0001-01-01T00:00:00Z"
+      })
+  void parseWhenKeystoneUtcFormThenExactInstant(String pair) throws Exception {
+    String[] parts = pair.split(",");
+    Identity identity =
+        parse("{\"token\":{\"expires_at\":\"" + parts[0] + "\",\"user\":{\"id\":\"u\"}}}");
+
+    assertEquals(Instant.parse(parts[1]), identity.expiresAt());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "tomorrow",
+        "2026-11-28",
+        "2026-11-28 13:14:15",
+        "2026-11-28T13:14:15",
+        "2026-02-30T13:14:15Z",
+        "2027-02-29T13:14:15Z",
+        "2026-13-28T13:14:15Z",
+        "2026-11-28T24:00:00Z",
+        "2026-11-28T13:60:15Z",
+        "2026-11-28T13:14:60Z",
+        "2026-11-28T13:14:15.0000000000Z",
+        "2026-11-28T1a:14:15Z",
+        "2026-11-28T13:14:15.12a4Z",
+        "+026-11-28T13:14:15Z"
+      })
   void parseWhenExpiresAtUnparseableThenRejected(String expiresAt) {
     TokenParseException e =
         rejection("{\"token\":{\"expires_at\":\"" + expiresAt + "\",\"user\":{\"id\":\"u\"}}}");
