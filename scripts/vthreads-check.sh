@@ -16,8 +16,9 @@
 #      owns a monitor while inside the filter or its HTTP client would pin its carrier on Java
 #      21-23, where `synchronized` still pins (JEP 491 ended that in 24);
 #   2. (unless --skip-spring) the Spring Boot sample's jar (Tomcat) with
-#      spring.threads.virtual.enabled=true and the same JFR settings: 200/401 with a valid,
-#      a missing and a bad token, misses (token-cache-time=-1) under wrk, thread dumps.
+#      spring.threads.virtual.enabled=true, one endpoint (KEYSTONE_URL_1) and the same JFR
+#      settings: 200/401 with a valid, a missing and a bad token, 200 on /public/x, misses
+#      (token-cache-time=-1) under wrk, thread dumps.
 #
 # Pinned events are counted over the whole recording; pinned_in_filter counts those whose
 # topmost non-JDK frame is the filter's or a library it calls (Jersey, HttpClient, Jackson,
@@ -28,8 +29,9 @@
 #   RESULT pinned_events=N pinned_in_filter=N pinned_in_filter_class_loading=N
 #          monitors_held_in_filter=N monitors_held_elsewhere=N filter_reads_on_vthreads=N ...
 # and exits 1 when the filter pins (pinned_in_filter or monitors_held_in_filter > 0), when a
-# status is wrong, or when no Keystone call of the filter was seen on a virtual thread (JFR's
-# jdk.SocketRead events with the filter on the stack); 2 on a usage or set-up error.
+# status is wrong, or when a run with one endpoint (miss webapp, sample) shows no Keystone call
+# of the filter on a virtual thread (JFR's jdk.SocketRead events with the filter on the stack);
+# 2 on a usage or set-up error.
 # About 1-2 minutes. Everything it starts is stopped by pid on exit.
 #
 # usage: scripts/vthreads-check.sh --results DIR [--base-port P] [--keystone-env FILE]
@@ -270,7 +272,7 @@ if (( ! SKIP_SPRING )); then
   say "starting the Spring Boot sample (Tomcat) with spring.threads.virtual.enabled=true"
   KEYSTONE_PASSWORD=$(kv KEYSTONE_SVC_PASSWORD) "$JAVA" -Djdk.trackAllThreads=true "$(jfr_opts spring)" \
     -jar "$SPRING_JAR" --server.address=127.0.0.1 --server.port="$PORT_SPRING" \
-    --spring.threads.virtual.enabled=true --keystone.auth.auth-url="$KS_URLS" \
+    --spring.threads.virtual.enabled=true --keystone.auth.auth-url="$KS_URL" \
     --keystone.auth.token-cache-time=-1 > "$RESULTS/spring.log" 2>&1 &
   PIDS+=($!)
   PID_SPRING=$!
@@ -323,14 +325,32 @@ def frame_names(event):
             for f in st.get("frames", [])]
 
 def class_loading(event, frames):
-    """Pinned while loading or initialising a class: once per class, on its first use."""
+    """Pinned while a class is loaded, linked or initialised: once per class, on its first use.
+
+    JDK 25 names these "Waited for initialization of C by another thread", "VM call to C.<clinit>
+    on stack", or "Freeze or preempt failed (2)": a VM critical section (resolving a class from
+    the constant pool, a loader's lock taken by the VM), with or without loadClass on the stack.
+    """
     reason = str(event["values"].get("pinnedReason", ""))
     return ("initialization" in reason or "<clinit>" in reason
+            or reason.startswith("Freeze or preempt failed (2)")
             or any(f.endswith(".loadClass") or f.endswith(".<clinit>") for f in frames))
+
+def unique(events):
+    """The events once each (a recording dumped twice repeats them)."""
+    seen, out = set(), []
+    for e in events:
+        v = e["values"]
+        key = (v.get("startTime"), v.get("duration"),
+               (v.get("eventThread") or {}).get("javaThreadId"))
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
 
 pinned, in_filter, in_filter_classes, lines = 0, 0, 0, []
 for path in sorted(glob.glob(os.path.join(results, "*-pinned.json"))):
-    events = json.load(open(path))["recording"]["events"]
+    events = unique(json.load(open(path))["recording"]["events"])
     name = os.path.basename(path)[: -len("-pinned.json")]
     mine = mine_classes = 0
     for e in events:
@@ -355,13 +375,16 @@ for l in lines[:40]:
     print(l)
 
 # Proof that the filter's Keystone calls ran on virtual threads: its socket reads (JFR).
-vt_reads = 0
+vt_reads, runs_without_vt_reads = 0, []
 for path in sorted(glob.glob(os.path.join(results, "*-reads.json"))):
-    events = json.load(open(path))["recording"]["events"]
+    events = unique(json.load(open(path))["recording"]["events"])
     name = os.path.basename(path)[: -len("-reads.json")]
     mine = [e for e in events if any(FILTER.match(f) for f in frame_names(e))]
     virtual = sum(1 for e in mine if (e["values"].get("eventThread") or {}).get("virtual"))
     vt_reads += virtual
+    # The hit webapp hedges over several endpoints: its calls run on the pool's call threads.
+    if name != "webapp-hit" and virtual == 0:
+        runs_without_vt_reads.append(name)
     print("%s: %d socket reads by the filter, %d of them on virtual threads"
           % (name, len(mine), virtual))
 
@@ -396,7 +419,11 @@ for path in sorted(glob.glob(os.path.join(results, "threads-*.json"))):
 
 statuses = open(os.path.join(results, "statuses.txt")).read()
 print(statuses.rstrip())
-ok = in_filter == 0 and held == 0 and vt_reads > 0 and status_failures == 0
+if runs_without_vt_reads:
+    print("no Keystone call of the filter seen on a virtual thread in: "
+          + ", ".join(runs_without_vt_reads))
+ok = (in_filter == 0 and held == 0 and vt_reads > 0 and not runs_without_vt_reads
+      and status_failures == 0)
 print("RESULT pinned_events=%d pinned_in_filter=%d pinned_in_filter_class_loading=%d"
       " monitors_held_in_filter=%d monitors_held_elsewhere=%d filter_reads_on_vthreads=%d"
       " vthreads_in_filter_in_dumps=%d status_failures=%d verdict=%s"
