@@ -15,6 +15,9 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.VirtualThreads;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,8 +26,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * java -jar test-webapp.jar --port PORT --config FILE.properties [--expose-endpoints] [--expose-metrics]
- * java -jar test-webapp.jar --port PORT --no-filter
+ *     [--virtual-threads]
+ * java -jar test-webapp.jar --port PORT --no-filter [--virtual-threads]
  * </pre>
+ *
+ * <p>{@code --virtual-threads} (Java 21 or later) runs each request, filter and servlet included,
+ * on a virtual thread: Jetty's {@link QueuedThreadPool} keeps its platform threads for the
+ * selectors and hands blocking work to a {@link VirtualThreadPool} (the shape Jetty 12's
+ * programming guide recommends). On an older Java the webapp exits with a message naming the flag
+ * and the Java version; nothing falls back to platform threads.
  *
  * <p>Besides the echo on every path, {@code /senderror/<code>}, {@code /forward/<path>}, {@code
  * /include/<path>} and {@code /async/<path>} make second passes of a request ({@link
@@ -34,7 +44,7 @@ import org.jspecify.annotations.Nullable;
 public final class TestWebapp {
   private static final String USAGE =
       "usage: java -jar test-webapp.jar --port PORT (--config FILE.properties [--expose-endpoints]"
-          + " [--expose-metrics] | --no-filter)";
+          + " [--expose-metrics] | --no-filter) [--virtual-threads]";
 
   private TestWebapp() {}
 
@@ -45,11 +55,22 @@ public final class TestWebapp {
    * @param config the filter's properties file, or null for no filter
    * @param exposeEndpoints whether to serve GET /_keystone/endpoints
    * @param exposeMetrics whether to serve GET /_keystone/metrics
+   * @param virtualThreads whether requests run on virtual threads (Java 21 or later)
    */
   public record Options(
-      int port, @Nullable Path config, boolean exposeEndpoints, boolean exposeMetrics) {
+      int port,
+      @Nullable Path config,
+      boolean exposeEndpoints,
+      boolean exposeMetrics,
+      boolean virtualThreads) {
 
-    /** Options without the metrics page. */
+    /** Options on platform threads. */
+    public Options(
+        int port, @Nullable Path config, boolean exposeEndpoints, boolean exposeMetrics) {
+      this(port, config, exposeEndpoints, exposeMetrics, false);
+    }
+
+    /** Options on platform threads, without the metrics page. */
     public Options(int port, @Nullable Path config, boolean exposeEndpoints) {
       this(port, config, exposeEndpoints, false);
     }
@@ -67,7 +88,14 @@ public final class TestWebapp {
       System.exit(2);
       return;
     }
-    Server server = start(options);
+    Server server;
+    try {
+      server = start(options);
+    } catch (UnsupportedOperationException e) {
+      System.err.println("test-webapp: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     server.join();
   }
 
@@ -77,6 +105,7 @@ public final class TestWebapp {
     boolean noFilter = false;
     boolean exposeEndpoints = false;
     boolean exposeMetrics = false;
+    boolean virtualThreads = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = port(value(args, ++i, "--port"));
@@ -84,6 +113,7 @@ public final class TestWebapp {
         case "--no-filter" -> noFilter = true;
         case "--expose-endpoints" -> exposeEndpoints = true;
         case "--expose-metrics" -> exposeMetrics = true;
+        case "--virtual-threads" -> virtualThreads = true;
         default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
       }
     }
@@ -99,12 +129,16 @@ public final class TestWebapp {
     if (noFilter && exposeMetrics) {
       throw new IllegalArgumentException("--expose-metrics needs the filter (--config)");
     }
-    return new Options(port, config, exposeEndpoints, exposeMetrics);
+    return new Options(port, config, exposeEndpoints, exposeMetrics, virtualThreads);
   }
 
-  /** Starts a server for these options; port 0 picks a free one. */
+  /**
+   * Starts a server for these options; port 0 picks a free one.
+   *
+   * @throws UnsupportedOperationException if virtual threads are asked for on a Java without them
+   */
   public static Server start(Options options) throws Exception {
-    Server server = new Server();
+    Server server = new Server(threadPool(options.virtualThreads()));
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
     connector.setPort(options.port());
@@ -144,8 +178,31 @@ public final class TestWebapp {
     System.err.println(
         "test-webapp listening on http://127.0.0.1:"
             + connector.getLocalPort()
-            + (config == null ? " (no filter)" : " (KeystoneAuthFilter, config " + config + ")"));
+            + (config == null ? " (no filter)" : " (KeystoneAuthFilter, config " + config + ")")
+            + (options.virtualThreads() ? ", requests on virtual threads" : ""));
     return server;
+  }
+
+  /**
+   * Jetty's default pool of platform threads; with {@code virtualThreads}, the same pool handing
+   * every blocking task (a request through the filter and the servlet) to a virtual thread.
+   */
+  static QueuedThreadPool threadPool(boolean virtualThreads) {
+    QueuedThreadPool pool = new QueuedThreadPool();
+    if (virtualThreads) {
+      if (!VirtualThreads.areSupported()) {
+        throw new UnsupportedOperationException(
+            "--virtual-threads needs Java 21 or later, but this is Java "
+                + Runtime.version()
+                + " ("
+                + System.getProperty("java.home")
+                + ")");
+      }
+      VirtualThreadPool virtual = new VirtualThreadPool();
+      virtual.setName("webapp-vt");
+      pool.setVirtualThreadsExecutor(virtual);
+    }
+    return pool;
   }
 
   private static FilterHolder asyncSupported(FilterHolder holder) {

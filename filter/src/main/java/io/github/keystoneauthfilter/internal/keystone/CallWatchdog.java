@@ -3,7 +3,6 @@ package io.github.keystoneauthfilter.internal.keystone;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -28,6 +27,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>One per HTTP client; its one timer thread is started on first use, ends after 10 s without
  * calls, and is stopped by {@link #close()}.
+ *
+ * <p>A call's monitor guards only field updates: nothing that can block (the timer's queue lock
+ * included) runs while it is held, so on Java 21-23, where a virtual thread that blocks inside
+ * {@code synchronized} pins its carrier thread, a call made on a virtual thread never pins one.
  */
 final class CallWatchdog implements AutoCloseable {
   /** The call being made on this thread, for {@link #INTERCEPTOR}. */
@@ -54,13 +57,19 @@ final class CallWatchdog implements AutoCloseable {
   private final ScheduledThreadPoolExecutor timer;
 
   CallWatchdog() {
-    ThreadFactory threads =
-        task -> {
-          Thread thread = new Thread(task, "keystone-call-watchdog");
-          thread.setDaemon(true);
-          return thread;
-        };
-    timer = new ScheduledThreadPoolExecutor(1, threads);
+    this(
+        new ScheduledThreadPoolExecutor(
+            1,
+            task -> {
+              Thread thread = new Thread(task, "keystone-call-watchdog");
+              thread.setDaemon(true);
+              return thread;
+            }));
+  }
+
+  /** A watchdog on {@code timer} (one thread), for tests. */
+  CallWatchdog(ScheduledThreadPoolExecutor timer) {
+    this.timer = timer;
     timer.setRemoveOnCancelPolicy(true);
     timer.setKeepAliveTime(10, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
@@ -105,6 +114,7 @@ final class CallWatchdog implements AutoCloseable {
     private final Duration limit;
     private final long deadlineNanos;
     private @Nullable ScheduledFuture<?> timeout; // guarded by this
+    private boolean started; // guarded by this
     private @Nullable Cancellable request; // guarded by this
     private boolean aborted; // guarded by this
     private boolean closed; // guarded by this
@@ -121,21 +131,37 @@ final class CallWatchdog implements AutoCloseable {
      *
      * @return the time it has
      */
-    private Duration start(Cancellable exchange) {
+    Duration start(Cancellable exchange) {
       long deadlineLeft = deadlineNanos - System.nanoTime();
       boolean byDeadline = deadlineLeft < limit.toNanos();
       long left = Math.max(0, byDeadline ? deadlineLeft : limit.toNanos());
       boolean cancelNow;
+      boolean schedule;
       synchronized (this) {
         request = exchange;
         cancelNow = aborted;
-        if (!cancelNow && !closed && timeout == null) {
+        schedule = !cancelNow && !closed && !started;
+        if (schedule) {
+          started = true;
           cutByDeadline = byDeadline;
-          timeout = timer.schedule(this::cutOff, left, TimeUnit.NANOSECONDS);
         }
       }
       if (cancelNow) {
         exchange.cancel();
+      }
+      if (schedule) {
+        // Outside the monitor: scheduling takes the timer's queue lock, which may block.
+        ScheduledFuture<?> scheduled = timer.schedule(this::cutOff, left, TimeUnit.NANOSECONDS);
+        boolean closedMeanwhile;
+        synchronized (this) {
+          closedMeanwhile = closed;
+          if (!closedMeanwhile) {
+            timeout = scheduled;
+          }
+        }
+        if (closedMeanwhile) {
+          scheduled.cancel(false);
+        }
       }
       return Duration.ofNanos(left);
     }
