@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.config;
 
+import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -7,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The shared token cache: in memcached ({@code memcached_servers} set), on Redis ({@code redis_url}
- * set), or none (both unset); never both.
+ * set), on the store of a provider the application gave ({@link
+ * io.github.keystoneauthfilter.KeystoneAuthConfigBuilder#sharedCacheStore}), or none; never two.
  *
  * @param servers {@code memcached_servers}; empty when not on memcached
  * @param protection {@code memcache_security_strategy} with its {@code memcache_secret_key}
@@ -15,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param deadRetry {@code memcache_pool_dead_retry}
  * @param poolMaxsize {@code memcache_pool_maxsize}
  * @param redis {@code redis_url} and {@code redis_cafile}, or null when not on Redis
+ * @param storeProvider the provider the application gave for the shared cache's store, or null
  */
 public record SharedCacheSettings(
     List<InetSocketAddress> servers,
@@ -22,7 +25,8 @@ public record SharedCacheSettings(
     Duration socketTimeout,
     Duration deadRetry,
     int poolMaxsize,
-    @Nullable RedisSettings redis) {
+    @Nullable RedisSettings redis,
+    @Nullable SharedCacheStoreProvider storeProvider) {
 
   /** Copies the server list. */
   public SharedCacheSettings {

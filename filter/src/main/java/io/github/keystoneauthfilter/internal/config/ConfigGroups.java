@@ -8,6 +8,7 @@ import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.RedisSettings;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
+import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,8 +76,8 @@ public final class ConfigGroups {
   }
 
   /**
-   * The shared cache, in memcached or on Redis or none, never both; the MAC and ENCRYPT strategies
-   * need {@code memcache_secret_key}.
+   * The shared cache, in memcached, on Redis, on a store the application gave, or none, never two;
+   * the MAC and ENCRYPT strategies need {@code memcache_secret_key}.
    */
   public static SharedCacheSettings sharedCache(
       List<InetSocketAddress> servers,
@@ -86,7 +87,8 @@ public final class ConfigGroups {
       Duration deadRetry,
       int poolMaxsize,
       @Nullable String redisUrl,
-      @Nullable Path redisCafile) {
+      @Nullable Path redisCafile,
+      @Nullable SharedCacheStoreProvider storeProvider) {
     if (strategy != MemcacheSecurityStrategy.NONE && secretKey == null) {
       throw new IllegalArgumentException(
           "memcache_secret_key is required when memcache_security_strategy is "
@@ -104,6 +106,14 @@ public final class ConfigGroups {
           "memcached_servers and redis_url are both set: the shared token cache is on memcached"
               + " or on Redis, not both; remove one of them");
     }
+    if (storeProvider != null && (redisUrl != null || !servers.isEmpty())) {
+      throw new IllegalArgumentException(
+          (redisUrl != null ? "redis_url" : "memcached_servers")
+              + " and "
+              + storeProvider.option()
+              + " are both set: the shared token cache is on one store, not two; remove one of"
+              + " them");
+    }
     if (redisUrl == null && redisCafile != null) {
       throw new IllegalArgumentException(
           "redis_cafile is set but redis_url is not: set redis_url (rediss://...) or remove"
@@ -115,6 +125,7 @@ public final class ConfigGroups {
         socketTimeout,
         deadRetry,
         poolMaxsize,
-        redisUrl == null ? null : new RedisSettings(redisUrl, redisCafile));
+        redisUrl == null ? null : new RedisSettings(redisUrl, redisCafile),
+        storeProvider);
   }
 }
