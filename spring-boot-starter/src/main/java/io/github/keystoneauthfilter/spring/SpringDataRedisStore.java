@@ -1,6 +1,7 @@
 package io.github.keystoneauthfilter.spring;
 
 import io.github.keystoneauthfilter.spi.SharedCacheStore;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -27,6 +28,8 @@ final class SpringDataRedisStore implements SharedCacheStore {
   /** Calls waiting for a thread, at most; more fail at once. */
   static final int QUEUE = 256;
 
+  private static final System.Logger LOG = System.getLogger(SpringDataRedisStore.class.getName());
+
   private final RedisConnectionFactory factory;
   private final String description;
   private final ThreadPoolExecutor calls;
@@ -45,6 +48,30 @@ final class SpringDataRedisStore implements SharedCacheStore {
             daemonThreads(),
             new ThreadPoolExecutor.AbortPolicy());
     this.calls.allowCoreThreadTimeOut(true);
+    connectInTheBackground();
+  }
+
+  /**
+   * Opens the factory's connection (Lettuce: its shared one) and sends a {@code PING} on a store
+   * thread, so that the first request does not spend its wait on connecting. A failure here is only
+   * logged (DEBUG): the calls that follow fail, and the filter counts and logs them.
+   */
+  private void connectInTheBackground() {
+    call(() -> {
+          try (RedisConnection redis = factory.getConnection()) {
+            return redis.ping();
+          }
+        })
+        .whenComplete(
+            (pong, failure) -> {
+              if (failure != null) {
+                LOG.log(
+                    Level.DEBUG,
+                    "{0}: connecting at start failed: {1}",
+                    description,
+                    failure.toString());
+              }
+            });
   }
 
   private static ThreadFactory daemonThreads() {
