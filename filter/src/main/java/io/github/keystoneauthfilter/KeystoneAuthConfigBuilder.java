@@ -44,6 +44,7 @@ import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
 import io.github.keystoneauthfilter.internal.config.ConfigGroups;
+import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -109,6 +110,7 @@ public final class KeystoneAuthConfigBuilder {
   @Nullable String redisUrl;
   @Nullable Path redisCafile;
   SharedCacheSettings.EntryFormat memcacheEntryFormat = SharedCacheSettings.EntryFormat.NATIVE;
+  @Nullable SharedCacheStoreProvider sharedCacheStore;
   Clock clock = Clock.systemUTC();
   @Nullable String metricsJmxName;
 
@@ -502,6 +504,26 @@ public final class KeystoneAuthConfigBuilder {
     return this;
   }
 
+  /**
+   * Puts the shared token cache on the store that {@code provider} opens, instead of memcached
+   * ({@code memcached_servers}) or Redis ({@code redis_url}), which must then be unset: for a store
+   * the application already has, such as the Spring Boot starter's {@code
+   * keystone.auth.shared-cache=spring-data-redis}. Everything else is as on memcached: the entries
+   * are protected by {@code memcache_security_strategy}, live {@code token_cache_time} on the
+   * store, each call waits at most {@code memcache_pool_socket_timeout}, and a failing store is
+   * skipped for {@code memcache_pool_dead_retry}.
+   *
+   * <p>Each filter or validator made from the built configuration calls {@link
+   * SharedCacheStoreProvider#open} once when it starts, and closes that store when it stops. {@link
+   * SharedCacheStoreProvider#option()} names the setting that chose the provider in messages (e.g.
+   * {@code memcached_servers and keystone.auth.shared-cache are both set}); the store's {@code
+   * toString()} names it in the start-up log, so it must not show a password.
+   */
+  public KeystoneAuthConfigBuilder sharedCacheStore(SharedCacheStoreProvider provider) {
+    this.sharedCacheStore = Objects.requireNonNull(provider, "sharedCacheStore");
+    return this;
+  }
+
   /** The time source for breakers and the cache; tests pass a fake. */
   public KeystoneAuthConfigBuilder clock(Clock value) {
     this.clock = Objects.requireNonNull(value, "clock");
@@ -568,7 +590,8 @@ public final class KeystoneAuthConfigBuilder {
             memcachePoolMaxsize,
             redisUrl,
             redisCafile,
-            memcacheEntryFormat);
+            memcacheEntryFormat,
+            sharedCacheStore);
     return new KeystoneAuthConfig(this, authUrls, credentials, tls, sharedCache);
   }
 }

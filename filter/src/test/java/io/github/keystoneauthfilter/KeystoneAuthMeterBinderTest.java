@@ -8,17 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.keystoneauthfilter.metrics.KeystoneAuthMeterBinder;
 import io.github.keystoneauthfilter.metrics.MetricsSnapshot;
+import io.github.keystoneauthfilter.spi.SharedCacheStore;
+import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
 import io.github.keystoneauthfilter.testing.Fault;
 import io.github.keystoneauthfilter.testing.KeystoneTokenFixture;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -170,6 +176,53 @@ class KeystoneAuthMeterBinderTest {
     assertEquals(
         (double) shared.storeFailures(),
         meter("keystone.auth.shared.cache.store.failures").functionCounter().count());
+  }
+
+  @Test
+  void bindToWhenTheSharedCacheIsOnAGivenStoreThenItsMetersAreBoundToo() throws Exception {
+    SharedCacheStoreProvider failing =
+        new SharedCacheStoreProvider() {
+          @Override
+          public String option() {
+            return "test.shared-cache";
+          }
+
+          @Override
+          public SharedCacheStore open(KeystoneAuthConfig config) {
+            return new SharedCacheStore() {
+              @Override
+              public CompletionStage<byte @Nullable []> get(String key) {
+                return CompletableFuture.failedFuture(new IOException("store down"));
+              }
+
+              @Override
+              public CompletionStage<?> set(String key, byte[] value, Duration ttl) {
+                return CompletableFuture.failedFuture(new IOException("store down"));
+              }
+
+              @Override
+              public void close() {}
+            };
+          }
+        };
+    KeystoneAuthConfig config =
+        KeystoneAuthConfig.builder()
+            .authUrl(site1.uri().toString())
+            .username("svc")
+            .password("svc-pass")
+            .projectName("service")
+            .sharedCacheStore(failing)
+            .build();
+    KeystoneAuthFilter filter = new KeystoneAuthFilter(config);
+    new KeystoneAuthMeterBinder(filter, Tags.of("app", "a1")).bindTo(registry);
+    harness = FilterHarness.start(filter);
+
+    assertEquals(200, harness.withToken(site1.issue(KeystoneTokenFixture.create())));
+
+    assertEquals(1.0, meter("keystone.auth.shared.cache.store.failures").functionCounter().count());
+    assertEquals(
+        1.0,
+        meter("keystone.auth.shared.cache.gets").tag("result", "miss").functionCounter().count());
   }
 
   @Test

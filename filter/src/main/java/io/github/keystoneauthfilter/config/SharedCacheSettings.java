@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.config;
 
+import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -7,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The shared token cache: in memcached ({@code memcached_servers} set), on Redis ({@code redis_url}
- * set), or none (both unset); never both.
+ * set), on the store of a provider the application gave ({@link
+ * io.github.keystoneauthfilter.KeystoneAuthConfigBuilder#sharedCacheStore}), or none; never two.
  *
  * @param servers {@code memcached_servers}; empty when not on memcached
  * @param protection {@code memcache_security_strategy} with its {@code memcache_secret_key}
@@ -16,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param poolMaxsize {@code memcache_pool_maxsize}
  * @param redis {@code redis_url} and {@code redis_cafile}, or null when not on Redis
  * @param entryFormat {@code memcache_entry_format}: this filter's entries or keystonemiddleware's
+ * @param storeProvider the provider the application gave for the shared cache's store, or null
  */
 public record SharedCacheSettings(
     List<InetSocketAddress> servers,
@@ -24,7 +27,8 @@ public record SharedCacheSettings(
     Duration deadRetry,
     int poolMaxsize,
     @Nullable RedisSettings redis,
-    EntryFormat entryFormat) {
+    EntryFormat entryFormat,
+    @Nullable SharedCacheStoreProvider storeProvider) {
 
   /** Copies the server list. */
   public SharedCacheSettings {
@@ -33,7 +37,8 @@ public record SharedCacheSettings(
   }
 
   /**
-   * The settings with this filter's own entries ({@link EntryFormat#NATIVE}).
+   * The settings with this filter's own entries ({@link EntryFormat#NATIVE}) and no store the
+   * application gave.
    *
    * @param servers {@code memcached_servers}
    * @param protection {@code memcache_security_strategy} with its key
@@ -49,7 +54,15 @@ public record SharedCacheSettings(
       Duration deadRetry,
       int poolMaxsize,
       @Nullable RedisSettings redis) {
-    this(servers, protection, socketTimeout, deadRetry, poolMaxsize, redis, EntryFormat.NATIVE);
+    this(
+        servers,
+        protection,
+        socketTimeout,
+        deadRetry,
+        poolMaxsize,
+        redis,
+        EntryFormat.NATIVE,
+        null);
   }
 
   /** {@code memcache_entry_format}: how entries in memcached are named and what they hold. */

@@ -3,6 +3,7 @@ package io.github.keystoneauthfilter.metrics;
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
 import io.github.keystoneauthfilter.KeystoneTokenValidator;
+import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.internal.endpoint.CircuitBreaker;
 import io.github.keystoneauthfilter.internal.metrics.Counter;
 import io.github.keystoneauthfilter.internal.metrics.EndpointCounter;
@@ -83,7 +84,11 @@ public final class KeystoneAuthMeterBinder implements MeterBinder {
           e);
     }
     FilterMetrics metrics = FilterMetrics.of(owner);
-    boolean shared = !settings.get().sharedCache().servers().isEmpty();
+    SharedCacheSettings sharedCache = settings.get().sharedCache();
+    boolean shared =
+        !sharedCache.servers().isEmpty()
+            || sharedCache.redis() != null
+            || sharedCache.storeProvider() != null;
     for (Counter counter : Counter.values()) {
       if (counter.group() != Counter.Group.SHARED_CACHE || shared) {
         register(registry, counter, metrics);

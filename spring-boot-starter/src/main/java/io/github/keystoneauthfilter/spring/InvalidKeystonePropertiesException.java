@@ -11,4 +11,8 @@ public final class InvalidKeystonePropertiesException extends IllegalArgumentExc
   InvalidKeystonePropertiesException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  InvalidKeystonePropertiesException(String message) {
+    super(message);
+  }
 }

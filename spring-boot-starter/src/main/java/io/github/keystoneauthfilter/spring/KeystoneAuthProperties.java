@@ -1,6 +1,8 @@
 package io.github.keystoneauthfilter.spring;
 
 import io.github.keystoneauthfilter.KeystoneAuthConfig;
+import io.github.keystoneauthfilter.KeystoneAuthConfigBuilder;
+import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -25,9 +27,10 @@ import org.springframework.boot.convert.DurationUnit;
  * {@code 500ms}); lists take Spring's list forms ({@code a,b} or {@code [0]=a}).
  *
  * <p>Adding an option of the filter is adding one component here: {@link #toOptions()} turns every
- * component except {@code enabled} and {@code security} into the option named after it, and the
- * filter checks the value ({@link KeystoneAuthConfig#fromOptions}). A bad value stops start-up with
- * the filter's message, the option named by its Spring name ({@link #toConfig()}).
+ * component except {@code enabled}, {@code sharedCache} and {@code security} into the option named
+ * after it, and the filter checks the value ({@link KeystoneAuthConfig#fromOptions}). A bad value
+ * stops start-up with the filter's message, the option named by its Spring name ({@link
+ * #toConfig()}).
  *
  * @param enabled whether the starter sets anything up (default true; it also needs auth-url)
  * @param authUrl auth_url: Keystone URLs in order of preference, primary first
@@ -88,6 +91,10 @@ import org.springframework.boot.convert.DurationUnit;
  * @param metricsJmxName metrics_jmx_name: register the metrics as MXBeans under this name
  * @param configFile config_file: a properties file of more options (keystonemiddleware names);
  *     these properties beat it
+ * @param sharedCache the starter's own, not a filter option: spring-data-redis puts the shared
+ *     token cache on the application's Spring Data Redis RedisConnectionFactory
+ *     (spring.data.redis.*) instead of memcached-servers or redis-url; unset (default): those
+ *     decide
  * @param security how identities become Spring Security authorities
  */
 @ConfigurationProperties("keystone.auth")
@@ -144,13 +151,14 @@ public record KeystoneAuthProperties(
     @Nullable String redisCafile,
     @Nullable String metricsJmxName,
     @Nullable String configFile,
+    @Nullable String sharedCache,
     @DefaultValue Security security) {
 
   /** The prefix of every property. */
   public static final String PREFIX = "keystone.auth";
 
   /** Components that are the starter's own, not options of the filter. */
-  private static final Set<String> NOT_OPTIONS = Set.of("enabled", "security");
+  private static final Set<String> NOT_OPTIONS = Set.of("enabled", "sharedCache", "security");
 
   private static final Pattern OPTION_NAME =
       Pattern.compile("\\b[a-z]+(?:_[a-z]+)+\\b|\\b[a-z]+\\b");
@@ -202,8 +210,17 @@ public record KeystoneAuthProperties(
    *     keystone.auth.token-cache-time})
    */
   public KeystoneAuthConfig toConfig() {
+    return toConfig(null);
+  }
+
+  /** {@link #toConfig()}, with the shared cache on {@code sharedCacheStore} when not null. */
+  KeystoneAuthConfig toConfig(@Nullable SharedCacheStoreProvider sharedCacheStore) {
     try {
-      return KeystoneAuthConfig.fromOptions(toOptions()).build();
+      KeystoneAuthConfigBuilder builder = KeystoneAuthConfig.fromOptions(toOptions());
+      if (sharedCacheStore != null) {
+        builder.sharedCacheStore(sharedCacheStore);
+      }
+      return builder.build();
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new InvalidKeystonePropertiesException(springNames(String.valueOf(e.getMessage())), e);
     }

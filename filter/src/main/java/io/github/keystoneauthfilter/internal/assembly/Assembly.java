@@ -27,6 +27,7 @@ import io.github.keystoneauthfilter.internal.metrics.FilterMetrics;
 import io.github.keystoneauthfilter.internal.metrics.JmxMetrics;
 import io.github.keystoneauthfilter.internal.request.AccessRules;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
+import io.github.keystoneauthfilter.spi.SharedCacheStore;
 import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import jakarta.ws.rs.client.Client;
 import java.lang.System.Logger.Level;
@@ -111,7 +112,10 @@ public final class Assembly {
         settings.clock());
   }
 
-  /** Then, with memcached_servers or redis_url, the shared cache; else straight on to Keystone. */
+  /**
+   * Then, with memcached_servers, redis_url or a store the application gave, the shared cache; else
+   * straight on to Keystone.
+   */
   private TokenValidator sharedCacheOrKeystone() {
     TokenValidator keystone = bulkhead();
     SharedStore memcached = sharedStore(settings);
@@ -334,11 +338,12 @@ public final class Assembly {
   /** The shared cache's store, or null when there is none (or it could not hold anything). */
   private static @Nullable SharedStore sharedStore(KeystoneAuthConfig settings) {
     RedisSettings redis = settings.sharedCache().redis();
+    SharedCacheStoreProvider given = settings.sharedCache().storeProvider();
     boolean strategySet =
         settings.memcacheSecurityStrategy() != KeystoneAuthConfig.MemcacheSecurityStrategy.NONE;
     boolean keystonemiddlewareFormat =
         settings.sharedCache().entryFormat() == SharedCacheSettings.EntryFormat.KEYSTONEMIDDLEWARE;
-    if (settings.sharedCache().servers().isEmpty() && redis == null) {
+    if (settings.sharedCache().servers().isEmpty() && redis == null && given == null) {
       if (keystonemiddlewareFormat) {
         LOG.log(
             Level.WARNING,
@@ -354,11 +359,14 @@ public final class Assembly {
       }
       return null;
     }
-    String option = redis != null ? "redis_url" : "memcached_servers";
+    String option =
+        given != null ? given.option() : redis != null ? "redis_url" : "memcached_servers";
     String where =
-        redis != null
-            ? "Redis " + redis.safeUrl()
-            : "memcached " + settings.sharedCache().servers();
+        given != null
+            ? "the store of " + given.option()
+            : redis != null
+                ? "Redis " + redis.safeUrl()
+                : "memcached " + settings.sharedCache().servers();
     if (settings.tokenCache().time().isZero()) {
       LOG.log(
           Level.WARNING,
@@ -382,7 +390,19 @@ public final class Assembly {
                   : ""),
           where);
     }
-    SharedStore store = redis != null ? providedStore(settings, redis) : memcachedStore(settings);
+    SharedStore store;
+    if (given != null) {
+      SharedCacheStore opened = given.open(settings);
+      where = where + " (" + opened + ")";
+      store =
+          new ProvidedStore(
+              where,
+              opened,
+              settings.sharedCache().socketTimeout(),
+              settings.sharedCache().deadRetry());
+    } else {
+      store = redis != null ? providedStore(settings, redis) : memcachedStore(settings);
+    }
     LOG.log(
         Level.INFO,
         "shared token cache on {0}, memcache_security_strategy={1}, memcache_entry_format={2}",

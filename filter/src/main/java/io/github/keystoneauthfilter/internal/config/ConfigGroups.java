@@ -8,6 +8,7 @@ import io.github.keystoneauthfilter.config.Credentials;
 import io.github.keystoneauthfilter.config.RedisSettings;
 import io.github.keystoneauthfilter.config.SharedCacheSettings;
 import io.github.keystoneauthfilter.config.TlsSettings;
+import io.github.keystoneauthfilter.spi.SharedCacheStoreProvider;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,8 +76,8 @@ public final class ConfigGroups {
   }
 
   /**
-   * The shared cache, in memcached or on Redis or none, never both; the MAC and ENCRYPT strategies
-   * need {@code memcache_secret_key}.
+   * The shared cache, in memcached, on Redis, on a store the application gave, or none, never two;
+   * the MAC and ENCRYPT strategies need {@code memcache_secret_key}.
    */
   public static SharedCacheSettings sharedCache(
       List<InetSocketAddress> servers,
@@ -87,12 +88,17 @@ public final class ConfigGroups {
       int poolMaxsize,
       @Nullable String redisUrl,
       @Nullable Path redisCafile,
-      SharedCacheSettings.EntryFormat entryFormat) {
-    if (entryFormat == SharedCacheSettings.EntryFormat.KEYSTONEMIDDLEWARE && redisUrl != null) {
+      SharedCacheSettings.EntryFormat entryFormat,
+      @Nullable SharedCacheStoreProvider storeProvider) {
+    String notMemcached =
+        redisUrl != null ? "redis_url" : storeProvider != null ? storeProvider.option() : null;
+    if (entryFormat == SharedCacheSettings.EntryFormat.KEYSTONEMIDDLEWARE && notMemcached != null) {
       throw new IllegalArgumentException(
-          "memcache_entry_format=keystonemiddleware is set with redis_url: keystonemiddleware"
-              + " keeps its tokens in memcached only; use memcached_servers, or"
-              + " memcache_entry_format=native on Redis");
+          "memcache_entry_format=keystonemiddleware is set with "
+              + notMemcached
+              + ": keystonemiddleware keeps its tokens in memcached only; use memcached_servers, or"
+              + " memcache_entry_format=native with "
+              + notMemcached);
     }
     if (strategy != MemcacheSecurityStrategy.NONE && secretKey == null) {
       throw new IllegalArgumentException(
@@ -111,6 +117,14 @@ public final class ConfigGroups {
           "memcached_servers and redis_url are both set: the shared token cache is on memcached"
               + " or on Redis, not both; remove one of them");
     }
+    if (storeProvider != null && (redisUrl != null || !servers.isEmpty())) {
+      throw new IllegalArgumentException(
+          (redisUrl != null ? "redis_url" : "memcached_servers")
+              + " and "
+              + storeProvider.option()
+              + " are both set: the shared token cache is on one store, not two; remove one of"
+              + " them");
+    }
     if (redisUrl == null && redisCafile != null) {
       throw new IllegalArgumentException(
           "redis_cafile is set but redis_url is not: set redis_url (rediss://...) or remove"
@@ -123,6 +137,7 @@ public final class ConfigGroups {
         deadRetry,
         poolMaxsize,
         redisUrl == null ? null : new RedisSettings(redisUrl, redisCafile),
-        entryFormat);
+        entryFormat,
+        storeProvider);
   }
 }
