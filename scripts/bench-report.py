@@ -494,7 +494,13 @@ alternates, one request at a time from one JDK HTTP client: a fresh token throug
 new to the filter and to Keystone, so both pay a full validation. It reports the p50s, the median of
 the paired differences (which cancels the drift of a shared machine), and the cost of the extra hop
 alone: the same client sending requests without a token to the same webapp (401 from the filter, no
-Keystone call). The filter's own share of a miss is the difference minus the hop.
+Keystone call). The filter's own share of a miss is the difference minus the hop. Two limits of
+this method, found when profiling the miss path ([benchmarks/notes/miss.md](../benchmarks/notes/miss.md)):
+the hop is timed on the 401 path, which never reaches the servlet, so the app's own work on a
+served request counts as the filter's; and the test Keystone (uWSGI) answers `Connection: close`,
+so every validation, the filter's and the direct one alike, opens a new TCP connection, which the
+filter pays on its request thread (about 0.4 ms of CPU there, against about 0.1 ms for the whole
+miss with keep-alive).
 
 - **cold**: a new webapp JVM; the measurement starts with its very first miss ("first miss −
   direct" is that pair's difference, "first 10" the median of the first ten pairs);
