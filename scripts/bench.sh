@@ -842,11 +842,23 @@ fi
 # ------------------------------------------------------------------ other engineers' lines
 # hook_has SCRIPT OPTION: whether SCRIPT's --help mentions OPTION.
 hook_has() { local h; h=$(timeout 30 bash "$1" --help 2>&1 || true); [[ "$h" == *"$2"* ]]; }
-run_hook() { # run_hook NAME SCRIPT ARGS...: runs SCRIPT, records its exit status in RESULTS/hooks.txt
-  local name=$1 script=$2 rc=0; shift 2
-  say "running scripts/$(basename "$script") $*"
-  timeout 1200 bash "$script" "$@" > "$WORK/$name.log" 2>&1 || rc=$?
+# A hook writes into a directory of its own under WORK (its logs, recordings, configurations and
+# raw outputs stay there); its summaries, the files named NAME*.txt (fleet-zipf.txt, vthreads.txt,
+# vthreads-environment.txt), are then copied into RESULTS, never over a file already there.
+run_hook() { # run_hook NAME SCRIPT ARGS...: runs SCRIPT --results WORK/NAME ARGS..., records its exit status in RESULTS/hooks.txt
+  local name=$1 script=$2 rc=0 f; shift 2
+  mkdir -p "$WORK/$name"
+  say "running scripts/$(basename "$script") --results $WORK/$name $*"
+  timeout 1200 bash "$script" --results "$WORK/$name" "$@" > "$WORK/$name.log" 2>&1 || rc=$?
   tail -n 15 "$WORK/$name.log" | sed "s/^/[$name] /"
+  for f in "$WORK/$name/$name"*.txt; do
+    [[ -f "$f" ]] || continue
+    if [[ -e "$RESULTS/$(basename "$f")" ]]; then
+      say "WARNING: scripts/$(basename "$script") wrote $(basename "$f"), which this run has already: not copied"
+    else
+      cp "$f" "$RESULTS/"
+    fi
+  done
   echo "RESULT hook=$name script=scripts/$(basename "$script") exit=$rc" >> "$RESULTS/hooks.txt"
   if (( rc != 0 )); then
     say "WARNING: scripts/$(basename "$script") exited with $rc (log kept in $WORK/$name.log)"
@@ -856,7 +868,7 @@ run_hook() { # run_hook NAME SCRIPT ARGS...: runs SCRIPT, records its exit statu
 if want fleet-zipf; then
   if [[ -f "$HERE/bench-fleet.sh" ]]; then
     section_start "fleet workload (scripts/bench-fleet.sh)"
-    args=(--results "$RESULTS" --state "$STATE" --base-port "$PORT_FLEET_SCRIPT")
+    args=(--state "$STATE" --base-port "$PORT_FLEET_SCRIPT")
     (( QUICK )) && hook_has "$HERE/bench-fleet.sh" --quick && args+=(--quick)
     run_hook fleet-zipf "$HERE/bench-fleet.sh" "${args[@]}"
     section_end fleet-zipf
@@ -867,7 +879,7 @@ fi
 if want vthreads; then
   if [[ -f "$HERE/vthreads-check.sh" ]]; then
     section_start "virtual threads: pinning check (scripts/vthreads-check.sh)"
-    args=(--results "$RESULTS")
+    args=()
     hook_has "$HERE/vthreads-check.sh" --base-port && args+=(--base-port "$PORT_VTHREADS_SCRIPT")
     hook_has "$HERE/vthreads-check.sh" --keystone-env && args+=(--keystone-env "$ENV_FILE")
     run_hook vthreads "$HERE/vthreads-check.sh" "${args[@]}"

@@ -215,7 +215,7 @@ umask 022
   echo "note: on Java 24+ synchronized no longer pins (JEP 491); JFR's jdk.VirtualThreadPinned"
   echo "  then reports pinning by native frames and class initialisers. Monitors owned by virtual"
   echo "  threads inside the filter (thread dumps) are what would pin on Java 21-23."
-} > "$RESULTS/environment.txt"
+} > "$RESULTS/vthreads-environment.txt"
 : > "$RESULTS/statuses.txt"
 
 # ------------------------------------------------------------------ 1. the test webapp
