@@ -233,7 +233,8 @@ class Page:
                              ms(share), ms(warm.get("filter_p50_us")), ms(warm.get("direct_p50_us")),
                              ms(warm.get("hop_p50_us")),
                              ms(num(warm.get("paired_median_us")) - num(warm.get("hop_p50_us")))),
-                         verdict(share <= 300)))
+                         "below this method's resolution (the hop exceeds the difference): see the"
+                         " [miss notes](#notes)" if share < 0 else verdict(share <= 300)))
         else:
             rows.append(("warm miss: the filter's own share, p50", "≤ 0.3 ms", "—", verdict(None)))
         if cold and warm:
@@ -376,6 +377,17 @@ class Page:
             self.add("## {}\n".format(title))
             if h and h.get("exit") != "0":
                 self.add("> **`{}` exited with status {}** in this run.\n".format(h.get("script"), h.get("exit")))
+            if key == "fleet-zipf":
+                self.add(
+                    "How to read it: with 100,000 tokens and Zipf s = 1.0, a large share of the"
+                    " requests carries a token no cache has seen yet, so every target is bound by"
+                    " Keystone (one uWSGI instance on SQLite, sharing the 2 cores with the load"
+                    " generator and the webapps): requests/s follow Keystone's validations/s. The"
+                    " targets run one after another against the same Keystone, whose own caches of"
+                    " users, projects and roles can warm up during the run, so requests/s do not rank"
+                    " the targets; Keystone calls per request do. The heap line counts the whole"
+                    " webapp and only the identities this short run cached: the per-identity figure"
+                    " is the Heap section's. Method: [fleet notes](#notes).\n")
             if self.r.has(name):
                 text = [line for line in self.r.text[name] if line.strip()]
                 if text:
@@ -404,8 +416,8 @@ class Page:
     def others(self):
         known = set(OWN_FILES) | set(HOOK_FILES)
         for name in sorted(self.r.text):
-            if name in known:
-                continue
+            if name in known or name.endswith("-environment.txt"):
+                continue  # a hook's own header (date, commit, Java): in the results directory
             self.add("## Other results: `{}`\n".format(name))
             text = [line for line in self.r.text[name] if line.strip()]
             if text:
