@@ -1,5 +1,6 @@
 package io.github.keystoneauthfilter.benchmarks;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import io.github.keystoneauthfilter.KeystoneAuthFilter;
 import io.github.keystoneauthfilter.internal.token.TokenValidator;
 import io.github.keystoneauthfilter.testing.FakeKeystone;
@@ -18,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import org.openjdk.jol.info.ClassLayout;
 import org.openjdk.jol.info.GraphLayout;
 
 /**
@@ -245,8 +247,15 @@ public final class HeapPerIdentity {
       if (cache != null) {
         try {
           GraphLayout layout = GraphLayout.parseInstance(cache);
-          jol = layout.totalSize();
+          long shells = decisionShells(filter);
+          jol = layout.totalSize() + shells;
           footprint = layout.toFootprint();
+          System.out.printf(
+              Locale.ROOT,
+              "JOL: the token cache and the header tables %,d bytes, the decisions and the decision"
+                  + " cache's entries (shallow) %,d bytes%n",
+              layout.totalSize(),
+              shells);
         } catch (RuntimeException | LinkageError e) {
           System.out.println("JOL could not walk the cache: " + e);
         }
@@ -315,12 +324,15 @@ public final class HeapPerIdentity {
 
   /**
    * What the filter keeps per cached identity, found by reflection, without the objects that merely
-   * serve the caches: the Caffeine caches' internal maps ({@code data}: hash table, nodes, keys,
-   * values) and frequency sketches, of the token cache ({@code TokenCache.valid}) and of the
-   * identity header tables ({@code HeaderTables.userHeaders}). Walking the {@code Cache} objects
-   * themselves would also walk their listeners and tickers, which lead to the token cache, its
-   * delegate validator, the HTTP client's threads, and from there to unrelated objects (the fake
-   * Keystone's own store of 100,000 issued tokens): see benchmarks/notes/fleet.md.
+   * serve the caches: the token cache's Caffeine map ({@code TokenCache.valid}'s {@code data}: hash
+   * table, nodes, keys, values) and frequency sketch, and each identity's header table, held by the
+   * filter's decision for that identity ({@code KeystoneAuthFilter.Running.confirmed}). Walking the
+   * {@code Cache} objects themselves would also walk their listeners and tickers, which lead to the
+   * token cache, its delegate validator, the HTTP client's threads, and from there to unrelated
+   * objects (the fake Keystone's own store of 100,000 issued tokens): see
+   * benchmarks/notes/fleet.md. A decision also points at the filter, so the decision cache is not
+   * walked: its header tables are, and {@link #decisionShells} adds the decisions and the decision
+   * cache's entries.
    */
   private static Object @Nullable [] identityCache(KeystoneAuthFilter filter) {
     try {
@@ -328,28 +340,71 @@ public final class HeapPerIdentity {
       Object validator = running == null ? null : field(running, "validator");
       Object stages = validator == null ? null : field(validator, "stages");
       Object tokenCache = stages == null ? null : field(stages, "cache");
-      Object headers = field(running, "headers");
-      if (tokenCache == null || headers == null) {
+      Object confirmed = running == null ? null : field(running, "confirmed");
+      if (tokenCache == null || !(confirmed instanceof Cache<?, ?> decisions)) {
+        System.out.println(
+            "identity cache not found by reflection: token cache "
+                + tokenCache
+                + ", decisions "
+                + confirmed);
         return null;
       }
       List<Object> roots = new ArrayList<>();
-      for (Object cache :
-          new Object[] {field(tokenCache, "valid"), field(headers, "userHeaders")}) {
-        Object local = cache == null ? null : field(cache, "cache");
-        Object data = local == null ? null : inHierarchy(local, "data");
-        if (data == null) {
-          return null;
-        }
-        roots.add(data);
-        Object sketch = inHierarchy(local, "sketch");
-        if (sketch != null) {
-          roots.add(sketch);
+      Object valid = field(tokenCache, "valid");
+      Object local = valid == null ? null : field(valid, "cache");
+      Object data = local == null ? null : inHierarchy(local, "data");
+      if (data == null) {
+        System.out.println("identity cache not found by reflection: no TokenCache.valid data");
+        return null;
+      }
+      roots.add(data);
+      Object sketch = inHierarchy(local, "sketch");
+      if (sketch != null) {
+        roots.add(sketch);
+      }
+      for (Object decision : decisions.asMap().values()) {
+        Object headers = field(decision, "headers");
+        if (headers != null) {
+          roots.add(headers);
         }
       }
       return roots.toArray();
     } catch (ReflectiveOperationException | RuntimeException e) {
       System.out.println("identity cache not found by reflection: " + e);
       return null;
+    }
+  }
+
+  /**
+   * Bytes of the filter's decisions themselves and of the decision cache's entries, which {@link
+   * #identityCache} does not walk (a decision points at the filter): per decision, the decision
+   * object, the Caffeine node, its weak key reference and the hash map's node, each counted once by
+   * its shallow size; the hash table's slots are left out (a few bytes per entry).
+   */
+  private static long decisionShells(KeystoneAuthFilter filter) {
+    try {
+      Object running = field(filter, "running");
+      Object confirmed = running == null ? null : field(running, "confirmed");
+      if (!(confirmed instanceof Cache<?, ?> decisions)) {
+        return 0;
+      }
+      Object local = field(confirmed, "cache");
+      Object data = local == null ? null : inHierarchy(local, "data");
+      if (!(data instanceof java.util.concurrent.ConcurrentHashMap<?, ?> map) || map.isEmpty()) {
+        return 0;
+      }
+      var one = map.entrySet().iterator().next();
+      Object node = one.getValue();
+      long perEntry =
+          ClassLayout.parseInstance(node).instanceSize() // Caffeine's node
+              + ClassLayout.parseInstance(one.getKey()).instanceSize() // its weak key reference
+              + 32 // the ConcurrentHashMap's node (hash, key, value, next)
+              + ClassLayout.parseInstance(decisions.asMap().values().iterator().next())
+                  .instanceSize();
+      return perEntry * decisions.estimatedSize();
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      System.out.println("decision cache not found by reflection: " + e);
+      return 0;
     }
   }
 
