@@ -27,8 +27,12 @@
 # pinned_in_filter_class_loading and does not fail the check. Writes DIR/vthreads.txt, whose
 # last line is
 #   RESULT pinned_events=N pinned_in_filter=N pinned_in_filter_class_loading=N
-#          monitors_held_in_filter=N monitors_held_elsewhere=N filter_reads_on_vthreads=N ...
-# and exits 1 when the filter pins (pinned_in_filter or monitors_held_in_filter > 0), when a
+#          monitors_held_in_filter=N monitors_held_in_filter_running=N monitors_held_elsewhere=N
+#          filter_reads_on_vthreads=N ...
+# and exits 1 when the filter pins (pinned_in_filter > 0, or monitors_held_in_filter > 0: a
+# monitor taken by the filter's code and held by a virtual thread that waits, which pins on
+# Java 21-23; one held by a RUNNABLE thread, a short synchronized block at work, is counted in
+# monitors_held_in_filter_running and does not fail the check), when a
 # status is wrong, or when a run with one endpoint (miss webapp, sample) shows no Keystone call
 # of the filter on a virtual thread (JFR's jdk.SocketRead events with the filter on the stack);
 # 2 on a usage or set-up error.
@@ -388,7 +392,7 @@ for path in sorted(glob.glob(os.path.join(results, "*-reads.json"))):
     print("%s: %d socket reads by the filter, %d of them on virtual threads"
           % (name, len(mine), virtual))
 
-seen, held, held_other, vt_in_filter = 0, 0, 0, 0
+seen, held, held_running, held_other, vt_in_filter = 0, 0, 0, 0, 0
 for path in sorted(glob.glob(os.path.join(results, "threads-*.json"))):
     dump = json.load(open(path))["threadDump"]
     name = os.path.basename(path)[len("threads-"): -len(".json")]
@@ -406,7 +410,12 @@ for path in sorted(glob.glob(os.path.join(results, "threads-*.json"))):
                 depth = m.get("depth", 0)
                 # Whose code took the monitor: the topmost non-JDK frame at or below its frame.
                 mine = bool(FILTER.match(owner(stack[depth:])))
-                own += mine
+                # Pinning costs a carrier only when the thread waits while it holds the monitor;
+                # a RUNNABLE holder (a short synchronized block doing work, e.g. Caffeine's node
+                # lock in put) is counted apart and does not fail the check.
+                running = t["state"] == "RUNNABLE"
+                own += mine and not running
+                held_running += mine and running
                 held_other += not mine
                 print("  %s monitor held by %s: %s at %s (state %s)"
                       % (name, "the FILTER" if mine else "other code", m.get("locks"),
@@ -414,7 +423,7 @@ for path in sorted(glob.glob(os.path.join(results, "threads-*.json"))):
     seen += vts
     vt_in_filter += filt
     held += own
-    print("%s: %d virtual threads, %d inside the filter, %d monitors held there"
+    print("%s: %d virtual threads, %d inside the filter, %d monitors held there while waiting"
           % (name, vts, filt, own))
 
 statuses = open(os.path.join(results, "statuses.txt")).read()
@@ -425,10 +434,10 @@ if runs_without_vt_reads:
 ok = (in_filter == 0 and held == 0 and vt_reads > 0 and not runs_without_vt_reads
       and status_failures == 0)
 print("RESULT pinned_events=%d pinned_in_filter=%d pinned_in_filter_class_loading=%d"
-      " monitors_held_in_filter=%d monitors_held_elsewhere=%d filter_reads_on_vthreads=%d"
-      " vthreads_in_filter_in_dumps=%d status_failures=%d verdict=%s"
-      % (pinned, in_filter, in_filter_classes, held, held_other, vt_reads, vt_in_filter,
-         status_failures, "PASS" if ok else "FAIL"))
+      " monitors_held_in_filter=%d monitors_held_in_filter_running=%d monitors_held_elsewhere=%d"
+      " filter_reads_on_vthreads=%d vthreads_in_filter_in_dumps=%d status_failures=%d verdict=%s"
+      % (pinned, in_filter, in_filter_classes, held, held_running, held_other, vt_reads,
+         vt_in_filter, status_failures, "PASS" if ok else "FAIL"))
 sys.exit(0 if ok else 1)
 EOF
 rc=${PIPESTATUS[0]}
