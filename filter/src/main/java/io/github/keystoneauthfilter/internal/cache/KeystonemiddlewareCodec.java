@@ -1,7 +1,5 @@
 package io.github.keystoneauthfilter.internal.cache;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -46,11 +44,7 @@ final class KeystonemiddlewareCodec {
 
   KeystonemiddlewareCodec(ObjectMapper mapper, boolean includeCatalog) {
     this.mapper = mapper;
-    this.reader =
-        mapper
-            .reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    this.reader = TokenResponseParser.strictReader(mapper);
     this.parser = new TokenResponseParser(mapper, includeCatalog);
     this.includeCatalog = includeCatalog;
   }

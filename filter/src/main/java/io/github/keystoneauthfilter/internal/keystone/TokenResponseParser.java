@@ -54,14 +54,19 @@ public final class TokenResponseParser {
    */
   public TokenResponseParser(ObjectMapper mapper, boolean includeCatalog) {
     this.mapper = mapper;
-    // One document, each key once: a second value for a key (or a second document) would leave
-    // which one counts to the parser's whim.
-    this.reader =
-        mapper
-            .reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    this.reader = strictReader(mapper);
     this.includeCatalog = includeCatalog;
+  }
+
+  /**
+   * A reader of {@code mapper} that accepts one document with each key once: a second value for a
+   * key (or a second document) would leave which one counts to the parser's whim.
+   */
+  public static ObjectReader strictReader(ObjectMapper mapper) {
+    return mapper
+        .reader()
+        .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
   }
 
   /**
