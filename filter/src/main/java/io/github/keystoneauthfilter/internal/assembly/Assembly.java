@@ -124,23 +124,15 @@ public final class Assembly {
     }
     this.store = memcached;
     SharedTokenCache cache =
-        keystonemiddlewareEntries(settings)
-            ? SharedTokenCache.inKeystonemiddlewareFormat(
-                keystone,
-                memcached,
-                protection(settings),
-                settings.tokenCache().time(),
-                settings.includeServiceCatalog(),
-                mapper,
-                settings.clock())
-            : new SharedTokenCache(
-                keystone,
-                memcached,
-                protection(settings),
-                settings.tokenCache().time(),
-                settings.includeServiceCatalog(),
-                mapper,
-                settings.clock());
+        new SharedTokenCache(
+            keystone,
+            memcached,
+            protection(settings),
+            settings.tokenCache().time(),
+            settings.includeServiceCatalog(),
+            mapper,
+            settings.clock(),
+            keystonemiddlewareEntries(settings));
     this.shared = cache;
     return cache;
   }

@@ -39,7 +39,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>The store never fails a request: unreachable is a miss, a failed write is forgotten.
  * </ul>
  *
- * <p>In keystonemiddleware's format ({@link #inKeystonemiddlewareFormat}, {@code
+ * <p>In keystonemiddleware's format (the constructor's {@code keystonemiddlewareFormat}, {@code
  * memcache_entry_format=keystonemiddleware}) the entries are those of keystonemiddleware's {@code
  * auth_token}, named and protected as it does ({@link EntryProtection#keystonemiddlewareKeys}),
  * holding Keystone's answer ({@link KeystonemiddlewareCodec}), so that Python services and this
@@ -94,7 +94,16 @@ public final class SharedTokenCache implements TokenValidator {
     this(delegate, store, protection, ttl, includeCatalog, mapper, clock, false);
   }
 
-  private SharedTokenCache(
+  /**
+   * Creates the cache, with this filter's own entries or with keystonemiddleware's.
+   *
+   * @param keystonemiddlewareFormat whether the entries are keystonemiddleware's ({@code
+   *     memcache_entry_format=keystonemiddleware}); the delegate's valid answers must then carry
+   *     Keystone's body ({@link TokenValidation.Valid#body()}): one without is not shared
+   * @see #SharedTokenCache(TokenValidator, SharedStore, EntryProtection, Duration, boolean,
+   *     ObjectMapper, Clock) the other parameters
+   */
+  public SharedTokenCache(
       TokenValidator delegate,
       SharedStore store,
       EntryProtection protection,
@@ -112,24 +121,6 @@ public final class SharedTokenCache implements TokenValidator {
     this.ttl = Duration.ofSeconds(ttl.toSeconds());
     this.includeCatalog = includeCatalog;
     this.clock = clock;
-  }
-
-  /**
-   * Creates the cache with keystonemiddleware's entries ({@code
-   * memcache_entry_format=keystonemiddleware}); the parameters are those of the constructor. The
-   * delegate's valid answers must carry Keystone's body ({@link TokenValidation.Valid#body()}): one
-   * without is not shared.
-   */
-  public static SharedTokenCache inKeystonemiddlewareFormat(
-      TokenValidator delegate,
-      SharedStore store,
-      EntryProtection protection,
-      Duration ttl,
-      boolean includeCatalog,
-      ObjectMapper mapper,
-      Clock clock) {
-    return new SharedTokenCache(
-        delegate, store, protection, ttl, includeCatalog, mapper, clock, true);
   }
 
   @Override

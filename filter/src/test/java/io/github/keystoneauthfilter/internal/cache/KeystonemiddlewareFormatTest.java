@@ -134,8 +134,8 @@ class KeystonemiddlewareFormatTest {
    */
   private SharedTokenCache cache(
       CountingKeystone keystone, EntryProtection protection, boolean includeCatalog) {
-    return SharedTokenCache.inKeystonemiddlewareFormat(
-        keystone, store, protection, TTL, includeCatalog, MAPPER, clock);
+    return new SharedTokenCache(
+        keystone, store, protection, TTL, includeCatalog, MAPPER, clock, true);
   }
 
   private static CountingKeystone keystoneThatMustNotBeAsked() {
